@@ -1,0 +1,72 @@
+package v1beta1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// CronTabSpec is the desired state of a CronTab. v1beta1 has no suspend
+// field; a suspended CronTab read in this version carries the annotation
+// stable.example.com/suspend instead.
+type CronTabSpec struct {
+	// Schedule is a five-field cron schedule, e.g. "* * * * */5" (v1 calls it cronSpec).
+	// +k8s:validation:pattern="^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$"
+	// +required
+	Schedule string `json:"schedule" protobuf:"bytes,1,opt,name=schedule"`
+	// Image is the container image to run.
+	// +required
+	Image string `json:"image" protobuf:"bytes,2,opt,name=image"`
+	// Replicas is the desired number of replicas, from 1 to 10.
+	// +optional
+	// +default=1
+	// +k8s:validation:minimum=1
+	// +k8s:validation:maximum=10
+	Replicas *int32 `json:"replicas,omitempty" protobuf:"varint,3,opt,name=replicas"`
+}
+
+// CronTabStatus is the observed state of a CronTab, written by its controller
+// through the status subresource.
+type CronTabStatus struct {
+	// Replicas is the number of replicas observed.
+	// +optional
+	Replicas int32 `json:"replicas,omitempty" protobuf:"varint,1,opt,name=replicas"`
+	// LabelSelector selects the replicas, in the string form of a label
+	// selector; the scale subresource reports it.
+	// +optional
+	LabelSelector string `json:"labelSelector,omitempty" protobuf:"bytes,2,opt,name=labelSelector"`
+	// ObservedGeneration is the metadata.generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty" protobuf:"varint,3,opt,name=observedGeneration"`
+	// Conditions are the latest observations of the CronTab's state.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type" protobuf:"bytes,4,rep,name=conditions"`
+}
+
+// +genclient
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// CronTab runs an image on a cron schedule.
+type CronTab struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
+
+	// +optional
+	Spec CronTabSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
+	// +optional
+	Status CronTabStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// CronTabList is a list of CronTabs.
+type CronTabList struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
+
+	Items []CronTab `json:"items" protobuf:"bytes,2,rep,name=items"`
+}

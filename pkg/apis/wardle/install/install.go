@@ -1,0 +1,20 @@
+// Package install registers wardle.example.com, all its versions and its
+// internal hub type, in a scheme.
+package install
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+
+	"github.com/example/extension-apiserver/pkg/apis/wardle"
+	"github.com/example/extension-apiserver/pkg/apis/wardle/v1alpha1"
+	"github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
+)
+
+// Install adds the group to scheme, v1beta1 first as the preferred version.
+func Install(scheme *runtime.Scheme) {
+	utilruntime.Must(wardle.AddToScheme(scheme))
+	utilruntime.Must(v1beta1.AddToScheme(scheme))
+	utilruntime.Must(v1alpha1.AddToScheme(scheme))
+	utilruntime.Must(scheme.SetVersionPriority(v1beta1.SchemeGroupVersion, v1alpha1.SchemeGroupVersion))
+}

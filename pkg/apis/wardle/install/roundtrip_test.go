@@ -1,0 +1,15 @@
+package install
+
+import (
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/apitesting/roundtrip"
+
+	wardlefuzzer "github.com/example/extension-apiserver/pkg/apis/wardle/fuzzer"
+)
+
+// TestRoundTripTypes fuzzes every internal kind, converts it to every
+// served version, encodes, decodes and converts back, and demands the same object.
+func TestRoundTripTypes(t *testing.T) {
+	roundtrip.RoundTripTestForAPIGroup(t, Install, wardlefuzzer.Funcs)
+}
