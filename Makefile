@@ -4,12 +4,16 @@ SHELL := /usr/bin/env bash
 GO ?= go
 OUTPUT := _output
 
-.PHONY: all build test unit verify codegen fmt vet
+.PHONY: all build run test unit verify codegen
 
 all: build
 
-build: ## compile every package and command
+build: ## compile every package, and the server binary into _output/bin
 	$(GO) build ./...
+	$(GO) build -o $(OUTPUT)/bin/extension-apiserver ./cmd/extension-apiserver
+
+run: build ## start standalone on https://127.0.0.1:8443 (embedded etcd, data and kubeconfig in .local/)
+	$(OUTPUT)/bin/extension-apiserver $(ARGS)
 
 codegen: ## regenerate deepcopy, conversion, defaults, openapi and client code
 	hack/update-codegen.sh

@@ -1,0 +1,90 @@
+// Package apiserver assembles the extension API server: the scheme, the
+// generic server configuration and the installation of every API group.
+package apiserver
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+
+	"github.com/example/extension-apiserver/pkg/apis/stable"
+	"github.com/example/extension-apiserver/pkg/apis/wardle"
+	"github.com/example/extension-apiserver/pkg/registry/stable/crontab"
+	"github.com/example/extension-apiserver/pkg/registry/wardle/fischer"
+	"github.com/example/extension-apiserver/pkg/registry/wardle/flunder"
+)
+
+// Name identifies this server in logs and metrics.
+const Name = "extension-apiserver"
+
+// Config is the server's configuration before completion.
+type Config struct {
+	GenericConfig *genericapiserver.RecommendedConfig
+}
+
+// CompletedConfig is a Config with every default filled in.
+type CompletedConfig struct {
+	GenericConfig genericapiserver.CompletedConfig
+}
+
+// Server is a running-ready extension API server.
+type Server struct {
+	GenericAPIServer *genericapiserver.GenericAPIServer
+}
+
+// Complete fills in the defaults of the generic configuration.
+func (c *Config) Complete() CompletedConfig {
+	return CompletedConfig{GenericConfig: c.GenericConfig.Complete()}
+}
+
+// New builds the server and installs every API group.
+func (c CompletedConfig) New() (*Server, error) {
+	genericServer, err := c.GenericConfig.New(Name, genericapiserver.NewEmptyDelegate())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{GenericAPIServer: genericServer}
+
+	groups, err := apiGroups(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.GenericAPIServer.InstallAPIGroups(groups...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// apiGroups builds one storage per resource and serves it in every version
+// of its group, so that all versions read and write the same objects.
+func apiGroups(optsGetter generic.RESTOptionsGetter) ([]*genericapiserver.APIGroupInfo, error) {
+	crontabs, err := crontab.NewREST(Scheme, optsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("crontabs storage: %w", err)
+	}
+	flunders, err := flunder.NewREST(Scheme, optsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("flunders storage: %w", err)
+	}
+	fischers, err := fischer.NewREST(Scheme, optsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("fischers storage: %w", err)
+	}
+	storage := map[string]map[string]rest.Storage{
+		stable.GroupName: {"crontabs": crontabs},
+		wardle.GroupName: {"flunders": flunders, "fischers": fischers},
+	}
+
+	var groups []*genericapiserver.APIGroupInfo
+	for _, g := range Groups {
+		info := genericapiserver.NewDefaultAPIGroupInfo(g.Name, Scheme, metav1.ParameterCodec, Codecs)
+		for _, version := range ServedVersions(g.Name) {
+			info.VersionedResourcesStorageMap[version] = storage[g.Name]
+		}
+		groups = append(groups, &info)
+	}
+	return groups, nil
+}

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	serverstorage "k8s.io/apiserver/pkg/server/storage"
+	basecompatibility "k8s.io/component-base/compatibility"
+
+	"github.com/example/extension-apiserver/pkg/apiserver"
+	generatedopenapi "github.com/example/extension-apiserver/pkg/generated/openapi"
+)
+
+// Config turns completed, validated options into the server configuration.
+func (o *Options) Config() (*apiserver.Config, error) {
+	serverConfig := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
+
+	namer := openapi.NewDefinitionNamer(apiserver.Scheme)
+	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIConfig.Info.Title = apiserver.Name
+	serverConfig.OpenAPIConfig.Info.Version = "v1"
+	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIV3Config.Info.Title = apiserver.Name
+	serverConfig.OpenAPIV3Config.Info.Version = "v1"
+
+	serverConfig.FeatureGate = o.ComponentGlobalsRegistry.FeatureGateFor(basecompatibility.DefaultKubeComponent)
+	serverConfig.EffectiveVersion = o.ComponentGlobalsRegistry.EffectiveVersionFor(basecompatibility.DefaultKubeComponent)
+
+	// etcd is applied below through a storage factory that knows each
+	// group's storage version; the recommended path has only one codec.
+	recommended := *o.RecommendedOptions
+	recommended.Etcd = nil
+	if err := recommended.ApplyTo(serverConfig); err != nil {
+		return nil, err
+	}
+	factory, err := o.storageFactory(serverConfig)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.RecommendedOptions.Etcd.ApplyWithStorageFactoryTo(factory, &serverConfig.Config); err != nil {
+		return nil, err
+	}
+
+	serverConfig.Authentication.Authenticator = anonymousOnlyForHealthChecks(serverConfig.Authentication.Authenticator)
+	return &apiserver.Config{GenericConfig: serverConfig}, nil
+}
+
+// storageFactory stores each resource in its group's storage version under
+// <etcd-prefix>/<group>/<resource>.
+func (o *Options) storageFactory(serverConfig *genericapiserver.RecommendedConfig) (*serverstorage.DefaultStorageFactory, error) {
+	storageConfig := o.RecommendedOptions.Etcd.StorageConfig
+	storageConfig.StorageObjectCountTracker = serverConfig.StorageObjectCountTracker
+
+	encoding := serverstorage.NewDefaultResourceEncodingConfigForEffectiveVersion(apiserver.Scheme, serverConfig.EffectiveVersion)
+	resourceConfig := serverstorage.NewResourceConfig()
+	prefixes := map[schema.GroupResource]string{}
+	for _, g := range apiserver.Groups {
+		storageVersion := schema.GroupVersion{Group: g.Name, Version: o.StorageVersions[g.Name]}
+		if storageVersion.Version == "" {
+			return nil, fmt.Errorf("no storage version for %s", g.Name)
+		}
+		for _, version := range apiserver.ServedVersions(g.Name) {
+			resourceConfig.EnableVersions(schema.GroupVersion{Group: g.Name, Version: version})
+		}
+		for _, resource := range g.Resources {
+			gr := schema.GroupResource{Group: g.Name, Resource: resource}
+			encoding.SetResourceEncoding(gr, storageVersion, schema.GroupVersion{Group: g.Name, Version: runtime.APIVersionInternal})
+			prefixes[gr] = g.Name + "/" + resource
+		}
+	}
+	return serverstorage.NewDefaultStorageFactory(storageConfig, o.RecommendedOptions.Etcd.DefaultStorageMediaType,
+		apiserver.Codecs, encoding, resourceConfig, prefixes), nil
+}

@@ -1,0 +1,176 @@
+// Package server holds the extension API server's command-line options and
+// turns them into a running server, in standalone or aggregated mode.
+package server
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/sets"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	basecompatibility "k8s.io/component-base/compatibility"
+	baseversion "k8s.io/component-base/version"
+
+	"github.com/example/extension-apiserver/pkg/apiserver"
+)
+
+// Run modes. Auto picks aggregated when a kube-apiserver is reachable by
+// --kubeconfig or in-cluster configuration, standalone otherwise.
+const (
+	ModeAuto       = "auto"
+	ModeStandalone = "standalone"
+	ModeAggregated = "aggregated"
+)
+
+// DefaultEtcdPrefix is the etcd key prefix under which every object is stored.
+const DefaultEtcdPrefix = "/extension-apiserver"
+
+// Options are the server's flags.
+type Options struct {
+	RecommendedOptions       *genericoptions.RecommendedOptions
+	ComponentGlobalsRegistry basecompatibility.ComponentGlobalsRegistry
+
+	// Mode is auto, standalone or aggregated.
+	Mode string
+	// LocalDir holds standalone mode's PKI and kubeconfig.
+	LocalDir string
+	// DataDir is the embedded etcd's data directory (used without --etcd-servers).
+	DataDir string
+	// StorageVersions maps an API group to the version its objects are
+	// written to etcd in.
+	StorageVersions map[string]string
+
+	Out io.Writer
+
+	flags *pflag.FlagSet
+
+	// Set by Complete.
+	mode         string
+	embeddedEtcd bool
+}
+
+// NewOptions returns the options with their defaults.
+func NewOptions(out io.Writer) *Options {
+	o := &Options{
+		RecommendedOptions:       genericoptions.NewRecommendedOptions(DefaultEtcdPrefix, apiserver.Codecs.LegacyCodec(defaultStorageVersions()...)),
+		ComponentGlobalsRegistry: basecompatibility.NewComponentGlobalsRegistry(),
+		Mode:                     ModeAuto,
+		LocalDir:                 ".local",
+		StorageVersions:          map[string]string{},
+		Out:                      out,
+	}
+	o.RecommendedOptions.SecureServing.BindPort = 8443
+	_, _ = o.ComponentGlobalsRegistry.ComponentGlobalsOrRegister(basecompatibility.DefaultKubeComponent,
+		basecompatibility.NewEffectiveVersionFromString(baseversion.DefaultKubeBinaryVersion, "", ""), utilfeature.DefaultMutableFeatureGate)
+	return o
+}
+
+func defaultStorageVersions() []schema.GroupVersion {
+	var gvs []schema.GroupVersion
+	for _, g := range apiserver.Groups {
+		gvs = append(gvs, schema.GroupVersion{Group: g.Name, Version: g.DefaultStorageVersion})
+	}
+	return gvs
+}
+
+// AddFlags registers every flag.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	o.RecommendedOptions.AddFlags(fs)
+	o.ComponentGlobalsRegistry.AddFlags(fs)
+	fs.StringVar(&o.Mode, "mode", o.Mode, "standalone (local PKI, admin kubeconfig, no kube-apiserver), aggregated (delegated "+
+		"authentication and authorization through the kube-apiserver of --kubeconfig or the in-cluster configuration), "+
+		"or auto: aggregated when such a kube-apiserver is configured, standalone otherwise.")
+	fs.StringVar(&o.LocalDir, "local-dir", o.LocalDir, "Directory of standalone mode's CA, certificates and admin kubeconfig (<local-dir>/kubeconfig).")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Data directory of the embedded etcd, used when --etcd-servers is empty. Defaults to <local-dir>/data.")
+	fs.StringToStringVar(&o.StorageVersions, "storage-versions", o.StorageVersions,
+		"Version each API group is written to etcd in, as group=version pairs. Every served version is read from the same data. "+
+			"Defaults: "+strings.Join(defaultStorageVersionPairs(), ","))
+}
+
+func defaultStorageVersionPairs() []string {
+	var pairs []string
+	for _, g := range apiserver.Groups {
+		pairs = append(pairs, g.Name+"="+g.DefaultStorageVersion)
+	}
+	return pairs
+}
+
+// Complete decides the run mode and fills in the defaults that depend on it.
+func (o *Options) Complete() error {
+	o.mode = o.Mode
+	if o.mode == ModeAuto {
+		o.mode = ModeStandalone
+		if o.kubeconfigPath() != "" || os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+			o.mode = ModeAggregated
+		}
+	}
+	if o.DataDir == "" {
+		o.DataDir = filepath.Join(o.LocalDir, "data")
+	}
+	o.embeddedEtcd = len(o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList) == 0
+	for _, g := range apiserver.Groups {
+		if _, set := o.StorageVersions[g.Name]; !set {
+			o.StorageVersions[g.Name] = g.DefaultStorageVersion
+		}
+	}
+	if o.mode == ModeAggregated {
+		// --kubeconfig names the cluster for delegated authn/authz too.
+		if path := o.kubeconfigPath(); path != "" {
+			if o.RecommendedOptions.Authentication.RemoteKubeConfigFile == "" {
+				o.RecommendedOptions.Authentication.RemoteKubeConfigFile = path
+			}
+			if o.RecommendedOptions.Authorization.RemoteKubeConfigFile == "" {
+				o.RecommendedOptions.Authorization.RemoteKubeConfigFile = path
+			}
+		}
+	}
+	return nil
+}
+
+func (o *Options) kubeconfigPath() string {
+	if o.RecommendedOptions.CoreAPI == nil {
+		return ""
+	}
+	return o.RecommendedOptions.CoreAPI.CoreAPIKubeconfigPath
+}
+
+// Validate reports every invalid option at once.
+func (o *Options) Validate() error {
+	recommended := *o.RecommendedOptions
+	if o.embeddedEtcd {
+		// No --etcd-servers is how the embedded etcd is asked for.
+		recommended.Etcd = nil
+	}
+	errs := recommended.Validate()
+	errs = append(errs, o.ComponentGlobalsRegistry.Validate()...)
+	switch o.Mode {
+	case ModeAuto, ModeStandalone, ModeAggregated:
+	default:
+		errs = append(errs, fmt.Errorf("--mode must be auto, standalone or aggregated, not %q", o.Mode))
+	}
+	knownGroups := sets.New[string]()
+	for _, g := range apiserver.Groups {
+		knownGroups.Insert(g.Name)
+	}
+	groups := sets.List(sets.KeySet(o.StorageVersions))
+	sort.Strings(groups)
+	for _, group := range groups {
+		version := o.StorageVersions[group]
+		if !knownGroups.Has(group) {
+			errs = append(errs, fmt.Errorf("--storage-versions: unknown group %q (served: %s)", group, strings.Join(sets.List(knownGroups), ", ")))
+			continue
+		}
+		if served := apiserver.ServedVersions(group); !sets.New(served...).Has(version) {
+			errs = append(errs, fmt.Errorf("--storage-versions: %s is not served in version %q (served: %s)", group, version, strings.Join(served, ", ")))
+		}
+	}
+	return utilerrors.NewAggregate(errs)
+}
