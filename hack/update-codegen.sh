@@ -27,11 +27,12 @@ BOILERPLATE="${ROOT}/hack/boilerplate.go.txt"
 echo ">> deepcopy, defaulter, conversion"
 kube::codegen::gen_helpers --boilerplate "${BOILERPLATE}" "${ROOT}/pkg/apis"
 
-echo ">> openapi"
+echo ">> openapi (with autoscaling/v1 for the scale subresource)"
 kube::codegen::gen_openapi \
   --output-dir "${ROOT}/pkg/generated/openapi" \
   --output-pkg "${MODULE}/pkg/generated/openapi" \
   --output-model-name-file zz_generated.model_name.go \
+  --extra-pkgs k8s.io/api/autoscaling/v1 \
   --report-filename "${ROOT}/hack/api-rules-violations.list" \
   --update-report \
   --boilerplate "${BOILERPLATE}" \

@@ -9,12 +9,6 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
-
-	"github.com/example/extension-apiserver/pkg/apis/stable"
-	"github.com/example/extension-apiserver/pkg/apis/wardle"
-	"github.com/example/extension-apiserver/pkg/registry/stable/crontab"
-	"github.com/example/extension-apiserver/pkg/registry/wardle/fischer"
-	"github.com/example/extension-apiserver/pkg/registry/wardle/flunder"
 )
 
 // Name identifies this server in logs and metrics.
@@ -61,28 +55,25 @@ func (c CompletedConfig) New() (*Server, error) {
 // apiGroups builds one storage per resource and serves it in every version
 // of its group, so that all versions read and write the same objects.
 func apiGroups(optsGetter generic.RESTOptionsGetter) ([]*genericapiserver.APIGroupInfo, error) {
-	crontabs, err := crontab.NewREST(Scheme, optsGetter)
-	if err != nil {
-		return nil, fmt.Errorf("crontabs storage: %w", err)
-	}
-	flunders, err := flunder.NewREST(Scheme, optsGetter)
-	if err != nil {
-		return nil, fmt.Errorf("flunders storage: %w", err)
-	}
-	fischers, err := fischer.NewREST(Scheme, optsGetter)
-	if err != nil {
-		return nil, fmt.Errorf("fischers storage: %w", err)
-	}
-	storage := map[string]map[string]rest.Storage{
-		stable.GroupName: {"crontabs": crontabs},
-		wardle.GroupName: {"flunders": flunders, "fischers": fischers},
-	}
-
 	var groups []*genericapiserver.APIGroupInfo
 	for _, g := range Groups {
+		storage := map[string]rest.Storage{}
+		for resource, newStorage := range g.Resources {
+			paths, err := newStorage(Scheme, optsGetter)
+			if err != nil {
+				return nil, fmt.Errorf("%s.%s storage: %w", resource, g.Name, err)
+			}
+			for sub, s := range paths {
+				path := resource
+				if sub != "" {
+					path += "/" + sub
+				}
+				storage[path] = s
+			}
+		}
 		info := genericapiserver.NewDefaultAPIGroupInfo(g.Name, Scheme, metav1.ParameterCodec, Codecs)
 		for _, version := range ServedVersions(g.Name) {
-			info.VersionedResourcesStorageMap[version] = storage[g.Name]
+			info.VersionedResourcesStorageMap[version] = storage
 		}
 		groups = append(groups, &info)
 	}

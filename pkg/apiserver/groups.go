@@ -1,26 +1,44 @@
 package apiserver
 
 import (
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/example/extension-apiserver/pkg/apis/stable"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	"github.com/example/extension-apiserver/pkg/apis/wardle"
 	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
+	"github.com/example/extension-apiserver/pkg/registry/stable/crontab"
+	"github.com/example/extension-apiserver/pkg/registry/wardle/fischer"
+	"github.com/example/extension-apiserver/pkg/registry/wardle/flunder"
 )
+
+// StorageFunc builds the storage of a resource and its subresources, keyed
+// by the path under the resource ("" for the resource itself).
+type StorageFunc func(*runtime.Scheme, generic.RESTOptionsGetter) (map[string]rest.Storage, error)
 
 // Group describes one served API group: its resources and the version its
 // objects are written to etcd in unless a flag says otherwise.
 type Group struct {
 	Name                  string
-	Resources             []string
 	DefaultStorageVersion string
+	Resources             map[string]StorageFunc
 }
 
 // Groups lists every API group the server serves.
 var Groups = []Group{
-	{Name: stable.GroupName, Resources: []string{"crontabs"}, DefaultStorageVersion: stablev1.SchemeGroupVersion.Version},
-	{Name: wardle.GroupName, Resources: []string{"flunders", "fischers"}, DefaultStorageVersion: wardlev1beta1.SchemeGroupVersion.Version},
+	{
+		Name:                  stable.GroupName,
+		DefaultStorageVersion: stablev1.SchemeGroupVersion.Version,
+		Resources:             map[string]StorageFunc{"crontabs": crontab.NewStorage},
+	},
+	{
+		Name:                  wardle.GroupName,
+		DefaultStorageVersion: wardlev1beta1.SchemeGroupVersion.Version,
+		Resources:             map[string]StorageFunc{"flunders": flunder.NewStorage, "fischers": fischer.NewStorage},
+	},
 }
 
 // ServedVersions returns the versions of group, preferred first.
@@ -36,7 +54,7 @@ func ServedVersions(group string) []string {
 func GroupResources() []schema.GroupResource {
 	var all []schema.GroupResource
 	for _, g := range Groups {
-		for _, r := range g.Resources {
+		for r := range g.Resources {
 			all = append(all, schema.GroupResource{Group: g.Name, Resource: r})
 		}
 	}

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -20,6 +21,12 @@ var (
 func init() {
 	stableinstall.Install(Scheme)
 	wardleinstall.Install(Scheme)
+
+	// The scale subresource speaks autoscaling/v1 Scale. Registering the
+	// same Go type as its hub version makes the request decoder's
+	// conversion to the hub a no-op.
+	Scheme.AddKnownTypes(autoscalingv1.SchemeGroupVersion, &autoscalingv1.Scale{})
+	Scheme.AddKnownTypes(schema.GroupVersion{Group: autoscalingv1.GroupName, Version: runtime.APIVersionInternal}, &autoscalingv1.Scale{})
 
 	// Options such as ListOptions and DeleteOptions, and the unversioned
 	// discovery and Status types, as every API server registers them.

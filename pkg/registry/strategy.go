@@ -1,62 +1,76 @@
-// Package registry holds what every kind's storage does alike: one strategy
-// and one store builder, parameterized by each kind's Rules. The packages
-// under it (registry/<group>/<kind>) only state those rules.
+// Package registry holds what every kind's storage does alike: strategies,
+// status subresource, printer columns, field selectors and the store
+// builder, parameterized by each kind's Kind. The packages under it
+// (registry/<group>/<kind>) only state their kind.
 package registry
 
 import (
 	"context"
+	"reflect"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/storage/names"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 )
-
-// Object is the hub type of a served kind.
-type Object interface {
-	runtime.Object
-	metav1.Object
-}
-
-// Rules are what differs between kinds.
-type Rules[T Object] struct {
-	// Namespaced tells whether objects live in a namespace.
-	Namespaced bool
-	// Validate checks an object on create.
-	Validate func(obj T) field.ErrorList
-	// ValidateUpdate checks an object on update against the stored one.
-	ValidateUpdate func(obj, old T) field.ErrorList
-	// Spec returns the part of the object whose changes bump
-	// metadata.generation (for a kind without a spec, its content fields).
-	Spec func(obj T) any
-}
 
 // Strategy implements the create, update and delete strategies of a kind
 // from its Rules.
 type Strategy[T Object] struct {
 	runtime.ObjectTyper
 	names.NameGenerator
-	rules Rules[T]
+	rules       Rules[T]
+	resetFields map[fieldpath.APIVersion]*fieldpath.Set
 }
 
-// NewStrategy returns the strategy for a kind.
-func NewStrategy[T Object](typer runtime.ObjectTyper, rules Rules[T]) Strategy[T] {
-	return Strategy[T]{ObjectTyper: typer, NameGenerator: names.SimpleNameGenerator, rules: rules}
+// NewStrategy returns the strategy of the main resource of a kind served in
+// groupVersions.
+func NewStrategy[T Object](typer runtime.ObjectTyper, rules Rules[T], groupVersions []string) Strategy[T] {
+	s := Strategy[T]{ObjectTyper: typer, NameGenerator: names.SimpleNameGenerator, rules: rules}
+	if rules.Status != nil {
+		// Server-side apply to the main resource must not claim status.
+		s.resetFields = resetFields(groupVersions, "status")
+	}
+	return s
+}
+
+func resetFields(groupVersions []string, paths ...string) map[fieldpath.APIVersion]*fieldpath.Set {
+	set := fieldpath.NewSet()
+	for _, p := range paths {
+		set.Insert(fieldpath.MakePathOrDie(p))
+	}
+	fields := map[fieldpath.APIVersion]*fieldpath.Set{}
+	for _, gv := range groupVersions {
+		fields[fieldpath.APIVersion(gv)] = set
+	}
+	return fields
 }
 
 // NamespaceScoped tells whether objects live in a namespace.
 func (s Strategy[T]) NamespaceScoped() bool { return s.rules.Namespaced }
 
-// PrepareForCreate starts the generation count.
+// GetResetFields returns the fields a write to the main resource ignores.
+func (s Strategy[T]) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set { return s.resetFields }
+
+// PrepareForCreate starts the generation count and drops any status: only
+// the status subresource writes it.
 func (s Strategy[T]) PrepareForCreate(ctx context.Context, obj runtime.Object) {
-	obj.(T).SetGeneration(1)
+	newObj := obj.(T)
+	newObj.SetGeneration(1)
+	if s.rules.Status != nil {
+		clearValue(s.rules.Status(newObj))
+	}
 }
 
-// PrepareForUpdate bumps metadata.generation when the spec changed, as
-// kube-apiserver does for built-in kinds and CRDs.
+// PrepareForUpdate keeps the stored status and bumps metadata.generation
+// when the spec changed, as kube-apiserver does for built-in kinds and CRDs.
 func (s Strategy[T]) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	newObj, oldObj := obj.(T), old.(T)
+	if s.rules.Status != nil {
+		copyValue(s.rules.Status(newObj), s.rules.Status(oldObj))
+	}
 	newObj.SetGeneration(oldObj.GetGeneration())
 	if !apiequality.Semantic.DeepEqual(s.rules.Spec(newObj), s.rules.Spec(oldObj)) {
 		newObj.SetGeneration(oldObj.GetGeneration() + 1)
@@ -89,3 +103,22 @@ func (s Strategy[T]) AllowCreateOnUpdate(ctx context.Context) bool { return fals
 
 // AllowUnconditionalUpdate lets clients update without a resourceVersion.
 func (s Strategy[T]) AllowUnconditionalUpdate(ctx context.Context) bool { return true }
+
+// CheckGracefulDelete records a requested grace period on objects that
+// finalizers keep, in metadata.deletionGracePeriodSeconds, for the
+// controllers that finalize them. Objects without finalizers, or deleted
+// without a grace period, go at once, as CRDs do.
+func (s Strategy[T]) CheckGracefulDelete(ctx context.Context, obj runtime.Object, options *metav1.DeleteOptions) bool {
+	return len(obj.(T).GetFinalizers()) > 0 && options.GracePeriodSeconds != nil && *options.GracePeriodSeconds > 0
+}
+
+// clearValue sets what ptr points to to its zero value.
+func clearValue(ptr any) {
+	v := reflect.ValueOf(ptr).Elem()
+	v.Set(reflect.Zero(v.Type()))
+}
+
+// copyValue sets what dst points to to what src points to.
+func copyValue(dst, src any) {
+	reflect.ValueOf(dst).Elem().Set(reflect.ValueOf(src).Elem())
+}

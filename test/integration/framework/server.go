@@ -46,7 +46,8 @@ type Server struct {
 	Config         *rest.Config
 
 	cancel context.CancelFunc
-	done   chan error
+	exited chan struct{} // closed when the server's Run returned
+	err    error         // what Run returned
 }
 
 // StartServer starts a server and waits until it is ready; it is stopped
@@ -72,8 +73,11 @@ func StartServer(t testing.TB, c ServerConfig) *Server {
 	cmd.SetArgs(append(args, c.Args...))
 	opts.RecommendedOptions.SecureServing.Listener = listener
 
-	s := &Server{LocalDir: c.LocalDir, KubeconfigPath: filepath.Join(c.LocalDir, "kubeconfig"), cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- cmd.Execute() }()
+	s := &Server{LocalDir: c.LocalDir, KubeconfigPath: filepath.Join(c.LocalDir, "kubeconfig"), cancel: cancel, exited: make(chan struct{})}
+	go func() {
+		s.err = cmd.Execute()
+		close(s.exited)
+	}()
 	t.Cleanup(s.Stop)
 
 	if err := s.waitReady(t, 60*time.Second); err != nil {
@@ -90,7 +94,7 @@ func (s *Server) Stop() {
 	s.cancel()
 	s.cancel = nil
 	select {
-	case <-s.done:
+	case <-s.exited:
 	case <-time.After(60 * time.Second):
 	}
 }
@@ -101,8 +105,8 @@ func (s *Server) waitReady(t testing.TB, timeout time.Duration) error {
 	var lastErr error
 	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		select {
-		case err := <-s.done:
-			return false, fmt.Errorf("server exited: %w", err)
+		case <-s.exited:
+			return false, fmt.Errorf("server exited: %w", s.err)
 		default:
 		}
 		if _, err := os.Stat(s.KubeconfigPath); err != nil {

@@ -4,6 +4,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/example/extension-apiserver/pkg/apis/fieldlabels"
 )
 
 // GroupName is the API group served by this package.
@@ -27,7 +29,7 @@ var (
 )
 
 func init() {
-	localSchemeBuilder.Register(addKnownTypes, addDefaultingFuncs)
+	localSchemeBuilder.Register(addKnownTypes, addDefaultingFuncs, addFieldLabelConversions)
 }
 
 func addKnownTypes(scheme *runtime.Scheme) error {
@@ -41,4 +43,13 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 
 func addDefaultingFuncs(scheme *runtime.Scheme) error {
 	return RegisterDefaults(scheme)
+}
+
+// v1beta1 spells spec.cronSpec as spec.schedule and has no spec.suspend.
+func addFieldLabelConversions(scheme *runtime.Scheme) error {
+	return fieldlabels.Register(scheme, SchemeGroupVersion.WithKind("CronTab"), true, map[string]string{
+		"spec.schedule":   "spec.cronSpec",
+		"spec.image":      "spec.image",
+		"status.replicas": "status.replicas",
+	})
 }

@@ -4,6 +4,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/example/extension-apiserver/pkg/apis/fieldlabels"
 )
 
 // GroupName is the API group served by this package.
@@ -27,7 +29,7 @@ var (
 )
 
 func init() {
-	localSchemeBuilder.Register(addKnownTypes, addDefaultingFuncs)
+	localSchemeBuilder.Register(addKnownTypes, addDefaultingFuncs, addFieldLabelConversions)
 }
 
 func addKnownTypes(scheme *runtime.Scheme) error {
@@ -43,4 +45,13 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 
 func addDefaultingFuncs(scheme *runtime.Scheme) error {
 	return RegisterDefaults(scheme)
+}
+
+func addFieldLabelConversions(scheme *runtime.Scheme) error {
+	if err := fieldlabels.Register(scheme, SchemeGroupVersion.WithKind("Flunder"), true, map[string]string{
+		"spec.referenceType": "spec.referenceType",
+	}); err != nil {
+		return err
+	}
+	return fieldlabels.Register(scheme, SchemeGroupVersion.WithKind("Fischer"), false, nil)
 }

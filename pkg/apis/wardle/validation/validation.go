@@ -27,6 +27,12 @@ func ValidateFlunderUpdate(newFlunder, oldFlunder *wardle.Flunder) field.ErrorLi
 	return allErrs
 }
 
+// ValidateFlunderStatusUpdate validates a write to the status subresource.
+// FlunderStatus has no fields yet; the metadata rules still apply.
+func ValidateFlunderStatusUpdate(newFlunder, oldFlunder *wardle.Flunder) field.ErrorList {
+	return apimachineryvalidation.ValidateObjectMetaUpdate(&newFlunder.ObjectMeta, &oldFlunder.ObjectMeta, field.NewPath("metadata"))
+}
+
 // ValidateFlunderSpec checks that referenceType names exactly the reference
 // that is set, and that the reference is a valid object name.
 func ValidateFlunderSpec(spec *wardle.FlunderSpec, fldPath *field.Path) field.ErrorList {

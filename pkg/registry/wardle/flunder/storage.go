@@ -1,31 +1,19 @@
-// Package flunder states the rules of wardle.example.com Flunders; the
-// shared registry package turns them into etcd-backed storage.
 package flunder
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
 
-	"github.com/example/extension-apiserver/pkg/apis/wardle"
-	"github.com/example/extension-apiserver/pkg/apis/wardle/validation"
 	"github.com/example/extension-apiserver/pkg/registry"
 )
 
-// Kind describes Flunders to the shared registry.
-var Kind = registry.Kind[*wardle.Flunder]{
-	Resource: wardle.Resource("flunders"),
-	Singular: "flunder",
-	New:      func() *wardle.Flunder { return &wardle.Flunder{} },
-	NewList:  func() runtime.Object { return &wardle.FlunderList{} },
-	Rules: registry.Rules[*wardle.Flunder]{
-		Namespaced:     true,
-		Validate:       validation.ValidateFlunder,
-		ValidateUpdate: validation.ValidateFlunderUpdate,
-		Spec:           func(f *wardle.Flunder) any { return &f.Spec },
-	},
-}
-
-// NewREST returns the storage of Flunders.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*registry.REST, error) {
-	return registry.NewREST(scheme, optsGetter, Kind)
+// NewStorage returns the storage of flunders and their subresources, keyed
+// by the path under the resource ("" for the resource).
+func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+	s, err := registry.NewStorage(scheme, optsGetter, Kind)
+	if err != nil {
+		return nil, err
+	}
+	return s.Paths(), nil
 }

@@ -84,6 +84,12 @@ func ExtractCronTab(cronTab *stablev1.CronTab, fieldManager string) (*CronTabApp
 	return ExtractCronTabFrom(cronTab, fieldManager, "")
 }
 
+// ExtractCronTabScale extracts the applied configuration owned by fieldManager from
+// cronTab for the scale subresource.
+func ExtractCronTabScale(cronTab *stablev1.CronTab, fieldManager string) (*CronTabApplyConfiguration, error) {
+	return ExtractCronTabFrom(cronTab, fieldManager, "scale")
+}
+
 // ExtractCronTabStatus extracts the applied configuration owned by fieldManager from
 // cronTab for the status subresource.
 func ExtractCronTabStatus(cronTab *stablev1.CronTab, fieldManager string) (*CronTabApplyConfiguration, error) {

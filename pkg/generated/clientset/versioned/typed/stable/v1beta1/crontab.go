@@ -24,6 +24,7 @@ import (
 	stablev1beta1 "github.com/example/extension-apiserver/pkg/apis/stable/v1beta1"
 	applyconfigurationstablev1beta1 "github.com/example/extension-apiserver/pkg/generated/applyconfiguration/stable/v1beta1"
 	scheme "github.com/example/extension-apiserver/pkg/generated/clientset/versioned/scheme"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
 	watch "k8s.io/apimachinery/pkg/watch"
@@ -51,6 +52,9 @@ type CronTabInterface interface {
 	Apply(ctx context.Context, cronTab *applyconfigurationstablev1beta1.CronTabApplyConfiguration, opts v1.ApplyOptions) (result *stablev1beta1.CronTab, err error)
 	// Add a +genclient:noStatus comment above the type to avoid generating ApplyStatus().
 	ApplyStatus(ctx context.Context, cronTab *applyconfigurationstablev1beta1.CronTabApplyConfiguration, opts v1.ApplyOptions) (result *stablev1beta1.CronTab, err error)
+	GetScale(ctx context.Context, cronTabName string, options v1.GetOptions) (*autoscalingv1.Scale, error)
+	UpdateScale(ctx context.Context, cronTabName string, scale *autoscalingv1.Scale, opts v1.UpdateOptions) (*autoscalingv1.Scale, error)
+
 	CronTabExpansion
 }
 
@@ -71,4 +75,33 @@ func newCronTabs(c *StableV1beta1Client, namespace string) *cronTabs {
 			func() *stablev1beta1.CronTabList { return &stablev1beta1.CronTabList{} },
 		),
 	}
+}
+
+// GetScale takes name of the cronTab, and returns the corresponding autoscalingv1.Scale object, and an error if there is any.
+func (c *cronTabs) GetScale(ctx context.Context, cronTabName string, options v1.GetOptions) (result *autoscalingv1.Scale, err error) {
+	result = &autoscalingv1.Scale{}
+	err = c.GetClient().Get().
+		Namespace(c.GetNamespace()).
+		Resource("crontabs").
+		Name(cronTabName).
+		SubResource("scale").
+		VersionedParams(&options, scheme.ParameterCodec).
+		Do(ctx).
+		Into(result)
+	return
+}
+
+// UpdateScale takes the top resource name and the representation of a scale and updates it. Returns the server's representation of the scale, and an error, if there is any.
+func (c *cronTabs) UpdateScale(ctx context.Context, cronTabName string, scale *autoscalingv1.Scale, opts v1.UpdateOptions) (result *autoscalingv1.Scale, err error) {
+	result = &autoscalingv1.Scale{}
+	err = c.GetClient().Put().
+		Namespace(c.GetNamespace()).
+		Resource("crontabs").
+		Name(cronTabName).
+		SubResource("scale").
+		VersionedParams(&opts, scheme.ParameterCodec).
+		Body(scale).
+		Do(ctx).
+		Into(result)
+	return
 }

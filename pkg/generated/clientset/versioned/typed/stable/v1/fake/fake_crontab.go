@@ -19,10 +19,15 @@ limitations under the License.
 package fake
 
 import (
+	context "context"
+
 	v1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	stablev1 "github.com/example/extension-apiserver/pkg/generated/applyconfiguration/stable/v1"
 	typedstablev1 "github.com/example/extension-apiserver/pkg/generated/clientset/versioned/typed/stable/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gentype "k8s.io/client-go/gentype"
+	testing "k8s.io/client-go/testing"
 )
 
 // fakeCronTabs implements CronTabInterface
@@ -46,4 +51,28 @@ func newFakeCronTabs(fake *FakeStableV1, namespace string) typedstablev1.CronTab
 		),
 		fake,
 	}
+}
+
+// GetScale takes name of the cronTab, and returns the corresponding scale object, and an error if there is any.
+func (c *fakeCronTabs) GetScale(ctx context.Context, cronTabName string, options metav1.GetOptions) (result *autoscalingv1.Scale, err error) {
+	emptyResult := &autoscalingv1.Scale{}
+	obj, err := c.Fake.
+		Invokes(testing.NewGetSubresourceActionWithOptions(c.Resource(), c.Namespace(), "scale", cronTabName, options), emptyResult)
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*autoscalingv1.Scale), err
+}
+
+// UpdateScale takes the representation of a scale and updates it. Returns the server's representation of the scale, and an error, if there is any.
+func (c *fakeCronTabs) UpdateScale(ctx context.Context, cronTabName string, scale *autoscalingv1.Scale, opts metav1.UpdateOptions) (result *autoscalingv1.Scale, err error) {
+	emptyResult := &autoscalingv1.Scale{}
+	obj, err := c.Fake.
+		Invokes(testing.NewUpdateSubresourceActionWithOptions(c.Resource(), "scale", c.Namespace(), scale, opts), &autoscalingv1.Scale{})
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*autoscalingv1.Scale), err
 }

@@ -19,10 +19,15 @@ limitations under the License.
 package fake
 
 import (
+	context "context"
+
 	v1beta1 "github.com/example/extension-apiserver/pkg/apis/stable/v1beta1"
 	stablev1beta1 "github.com/example/extension-apiserver/pkg/generated/applyconfiguration/stable/v1beta1"
 	typedstablev1beta1 "github.com/example/extension-apiserver/pkg/generated/clientset/versioned/typed/stable/v1beta1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gentype "k8s.io/client-go/gentype"
+	testing "k8s.io/client-go/testing"
 )
 
 // fakeCronTabs implements CronTabInterface
@@ -48,4 +53,28 @@ func newFakeCronTabs(fake *FakeStableV1beta1, namespace string) typedstablev1bet
 		),
 		fake,
 	}
+}
+
+// GetScale takes name of the cronTab, and returns the corresponding scale object, and an error if there is any.
+func (c *fakeCronTabs) GetScale(ctx context.Context, cronTabName string, options v1.GetOptions) (result *autoscalingv1.Scale, err error) {
+	emptyResult := &autoscalingv1.Scale{}
+	obj, err := c.Fake.
+		Invokes(testing.NewGetSubresourceActionWithOptions(c.Resource(), c.Namespace(), "scale", cronTabName, options), emptyResult)
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*autoscalingv1.Scale), err
+}
+
+// UpdateScale takes the representation of a scale and updates it. Returns the server's representation of the scale, and an error, if there is any.
+func (c *fakeCronTabs) UpdateScale(ctx context.Context, cronTabName string, scale *autoscalingv1.Scale, opts v1.UpdateOptions) (result *autoscalingv1.Scale, err error) {
+	emptyResult := &autoscalingv1.Scale{}
+	obj, err := c.Fake.
+		Invokes(testing.NewUpdateSubresourceActionWithOptions(c.Resource(), "scale", c.Namespace(), scale, opts), &autoscalingv1.Scale{})
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*autoscalingv1.Scale), err
 }
