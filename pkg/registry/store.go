@@ -102,13 +102,12 @@ func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObje
 		return obj, created, err
 	}
 	uid := obj.(Object).GetUID()
-	deleted, _, err := r.Store.Delete(ctx, name, rest.ValidateAllObjectFunc,
+	// On failure the update has still landed; the next delete request
+	// finishes the deletion. Either way the caller gets the object it wrote,
+	// as when the generic store deletes during an update.
+	_, _, _ = r.Store.Delete(ctx, name, rest.ValidateAllObjectFunc,
 		&metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0), Preconditions: &metav1.Preconditions{UID: &uid}})
-	if err != nil {
-		// The update landed; whoever deletes next finishes the deletion.
-		return obj, created, nil
-	}
-	return deleted, created, nil
+	return obj, created, nil
 }
 
 func finalizedDuringGracePeriod(obj runtime.Object) bool {

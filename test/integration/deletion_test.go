@@ -54,8 +54,12 @@ func TestFinalizersAndGracefulDeletion(t *testing.T) {
 			}
 
 			deleting.Finalizers = nil
-			if _, err := crontabs.Update(ctx, deleting, metav1.UpdateOptions{}); err != nil {
+			final, err := crontabs.Update(ctx, deleting, metav1.UpdateOptions{})
+			if err != nil {
 				t.Fatalf("removing the last finalizer: %v", err)
+			}
+			if final.Name != "finalized" || len(final.Finalizers) != 0 {
+				t.Errorf("the update removing the last finalizer answered %+v, want the object as written", final.ObjectMeta)
 			}
 			if _, err := crontabs.Get(ctx, "finalized", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 				t.Fatalf("after the last finalizer went: %v, want NotFound", err)
