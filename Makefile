@@ -4,16 +4,29 @@ SHELL := /usr/bin/env bash
 GO ?= go
 OUTPUT := _output
 
-.PHONY: all build run test unit verify codegen
+.PHONY: all build run test unit verify codegen tools demo demo-up demo-down
 
 all: build
 
 build: ## compile every package, and the server binary into _output/bin
 	$(GO) build ./...
 	$(GO) build -o $(OUTPUT)/bin/extension-apiserver ./cmd/extension-apiserver
+	$(GO) build -o $(OUTPUT)/bin/local-cluster ./cmd/local-cluster
 
 run: build ## start standalone on https://127.0.0.1:8443 (embedded etcd, data and kubeconfig in .local/)
 	$(OUTPUT)/bin/extension-apiserver $(ARGS)
+
+tools: ## build etcd and kube-apiserver from the Go module proxy into _output/bin (cached)
+	hack/build-tools.sh
+
+demo: ## etcd + kube-apiserver + this server behind APIServices, a kubectl tour, then stop
+	hack/demo.sh
+
+demo-up: ## start the demo and leave it running (KUBECONFIG=.local/demo/kubeconfig)
+	hack/demo.sh up
+
+demo-down: ## stop the demo and remove its state
+	hack/demo.sh down
 
 codegen: ## regenerate deepcopy, conversion, defaults, openapi and client code
 	hack/update-codegen.sh

@@ -1,0 +1,63 @@
+// Command local-cluster writes the serving certificates of a deployment and
+// runs the local control plane of the demo and the e2e tests.
+//
+//	local-cluster certs [--out artifacts/deploy/generated]
+//	local-cluster up    [--dir .local/demo]
+//	local-cluster down  [--dir .local/demo]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/example/extension-apiserver/pkg/localcluster"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	dir := fs.String("dir", ".local/demo", "state directory of the local cluster")
+	binDir := fs.String("bin-dir", "_output/bin", "directory with etcd, kube-apiserver and extension-apiserver")
+	deployDir := fs.String("deploy-dir", "artifacts/deploy", "the deployment manifests")
+	out := fs.String("out", "artifacts/deploy/generated", "where certs writes the serving certificate and the caBundle patch")
+	namespace := fs.String("namespace", localcluster.ServiceNamespace, "namespace of the Service (certs)")
+	service := fs.String("service", localcluster.ServiceName, "name of the Service (certs)")
+	_ = fs.Parse(os.Args[2:])
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "certs":
+		err = localcluster.WriteServingCerts(*out, *namespace, *service)
+		if err == nil {
+			fmt.Printf("wrote %s/serving.crt, serving.key (for %s.%s.svc) and apiservice-cabundle.yaml\n", *out, *service, *namespace)
+		}
+	case "up":
+		var c *localcluster.Cluster
+		c, err = localcluster.Up(ctx, localcluster.Config{Dir: *dir, BinDir: *binDir, DeployDir: *deployDir,
+			Log: func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) }})
+		if err == nil {
+			fmt.Printf("admin kubeconfig: %s\n", c.AdminKubeconfig())
+		}
+	case "down":
+		err = localcluster.Down(*dir)
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "local-cluster %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: local-cluster certs|up|down [flags]")
+	os.Exit(2)
+}

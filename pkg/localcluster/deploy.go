@@ -1,0 +1,122 @@
+package localcluster
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// APIServices are the group-versions artifacts/deploy registers.
+var APIServices = []string{"v1.stable.example.com", "v1beta1.stable.example.com", "v1beta1.wardle.example.com", "v1alpha1.wardle.example.com"}
+
+// Kubectl runs kubectl as the admin and returns its output.
+func (c *Cluster) Kubectl(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", c.AdminKubeconfig()}, args...)...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String(), nil
+}
+
+// applyManifests applies artifacts/deploy/base through an overlay that adds
+// the serving certificate and routes the Service to this machine: an
+// ExternalName Service to localhost, on the port the server listens on.
+func (c *Cluster) applyManifests(ctx context.Context, servingDir string, port int) error {
+	overlay, err := filepath.Abs(filepath.Join(c.Dir, "overlay"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(overlay, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"serving.crt", "serving.key", "apiservice-cabundle.yaml"} {
+		data, err := os.ReadFile(filepath.Join(servingDir, name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(overlay, name), data, 0o600); err != nil {
+			return err
+		}
+	}
+	base, err := filepath.Abs(filepath.Join(c.DeployDir, "base"))
+	if err != nil {
+		return err
+	}
+	relBase, err := filepath.Rel(overlay, base)
+	if err != nil {
+		return err
+	}
+	kustomization := fmt.Sprintf(`apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- %s
+secretGenerator:
+- name: extension-apiserver-serving-cert
+  namespace: %s
+  type: kubernetes.io/tls
+  files: [tls.crt=serving.crt, tls.key=serving.key]
+  options: {disableNameSuffixHash: true}
+patches:
+- path: apiservice-cabundle.yaml
+  target: {kind: APIService}
+- target: {kind: APIService}
+  patch: |-
+    - {op: replace, path: /spec/service/port, value: %d}
+- target: {kind: Service, name: %s}
+  patch: |-
+    - op: replace
+      path: /spec
+      value: {type: ExternalName, externalName: localhost, ports: [{name: https, port: %d, targetPort: %d}]}
+`, relBase, ServiceNamespace, port, ServiceName, port, port)
+	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
+		return err
+	}
+	_, err = c.Kubectl(ctx, "apply", "-k", overlay)
+	return err
+}
+
+// startExtensionAPIServer runs the server in aggregated mode as its
+// ServiceAccount, as the Deployment would, with its own etcd prefix.
+func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string, port int) error {
+	token, err := c.Kubectl(ctx, "create", "token", ServiceName, "-n", ServiceNamespace, "--duration=48h")
+	if err != nil {
+		return err
+	}
+	kubeconfig := filepath.Join(c.Dir, "extension-apiserver.kubeconfig")
+	if err := c.writeKubeconfig(kubeconfig, controlPlaneCerts{dir: c.CertsDir()}, clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}); err != nil {
+		return err
+	}
+	c.ExtensionAPIServerURL = fmt.Sprintf("https://127.0.0.1:%d", port)
+	pid, err := startDetached(c.Dir, "extension-apiserver", filepath.Join(c.BinDir, "extension-apiserver"),
+		"--mode=aggregated", "--kubeconfig="+kubeconfig,
+		"--etcd-servers="+c.EtcdURL, "--etcd-prefix=/extension-apiserver",
+		"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
+		"--tls-cert-file="+filepath.Join(servingDir, "serving.crt"), "--tls-private-key-file="+filepath.Join(servingDir, "serving.key"),
+	)
+	if err != nil {
+		return err
+	}
+	client, err := certClient(filepath.Join(servingDir, "serving-ca.crt"), filepath.Join(c.CertsDir(), "admin.crt"), filepath.Join(c.CertsDir(), "admin.key"))
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, client, c.ExtensionAPIServerURL+"/readyz", 2*time.Minute, pid)
+}
+
+func (c *Cluster) waitAPIServicesAvailable(ctx context.Context) error {
+	args := []string{"wait", "--for=condition=Available", "--timeout=120s"}
+	for _, name := range APIServices {
+		args = append(args, "apiservice/"+name)
+	}
+	_, err := c.Kubectl(ctx, args...)
+	return err
+}

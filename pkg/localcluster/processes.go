@@ -1,0 +1,94 @@
+package localcluster
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// startDetached starts a long-running process in its own session, with its
+// output in <dir>/logs/<name>.log, and records its pid in <dir>/pids so that
+// Down can stop it after the starting process has exited (make demo-up).
+func startDetached(dir, name, binary string, args ...string) (pid int, err error) {
+	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
+		return 0, err
+	}
+	logFile, err := os.Create(filepath.Join(dir, "logs", name+".log"))
+	if err != nil {
+		return 0, err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting %s: %w", name, err)
+	}
+	pids, err := os.OpenFile(filepath.Join(dir, "pids"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer pids.Close()
+	_, err = fmt.Fprintf(pids, "%d %s\n", cmd.Process.Pid, name)
+	// Reap the child when this process outlives it; after this process
+	// exits, init does.
+	go func() { _ = cmd.Wait() }()
+	return cmd.Process.Pid, err
+}
+
+// stopAll stops the processes recorded in <dir>/pids, newest first: SIGTERM,
+// then SIGKILL for those still running after timeout.
+func stopAll(dir string, timeout time.Duration) error {
+	f, err := os.Open(filepath.Join(dir, "pids"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var pids []int
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		if pid, err := strconv.Atoi(strings.Fields(scanner.Text())[0]); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	f.Close()
+	for i := len(pids) - 1; i >= 0; i-- {
+		_ = syscall.Kill(pids[i], syscall.SIGTERM)
+		deadline := time.Now().Add(timeout)
+		for alive(pids[i]) && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if alive(pids[i]) {
+			_ = syscall.Kill(pids[i], syscall.SIGKILL)
+		}
+	}
+	return os.Remove(filepath.Join(dir, "pids"))
+}
+
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	// A zombie (exited, not yet reaped) is not running.
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return err != nil || !strings.Contains(string(stat), ") Z ")
+}
+
+// freePort returns a loopback TCP port nothing listens on right now.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
