@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 GO ?= go
 OUTPUT := _output
 
-.PHONY: all build run test unit verify codegen tools demo demo-up demo-down
+.PHONY: all build run test gotest verify codegen tools demo demo-up demo-down
 
 all: build
 
@@ -37,7 +37,7 @@ verify: ## fail on stale generated code, unformatted or suspicious Go code
 	  if [[ -n "$$unformatted" ]]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 
-unit: ## run the Go tests
-	$(GO) test -count=1 ./...
+gotest: tools ## run the Go tests: unit, integration (in-process servers) and e2e (behind kube-apiserver)
+	$(GO) test -count=1 -timeout 20m ./...
 
-test: verify unit ## everything CI checks
+test: verify gotest ## everything CI checks

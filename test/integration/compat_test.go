@@ -36,7 +36,7 @@ func TestSampleAPIServerClientset(t *testing.T) {
 		if created.Spec.ReferenceType == nil || *created.Spec.ReferenceType != samplev1alpha1.FlunderReferenceType {
 			t.Errorf("referenceType = %v, want the Flunder default", created.Spec.ReferenceType)
 		}
-		if ev := nextEvent(t, w); ev.Object.(*samplev1alpha1.Flunder).Name != "compat-alpha" {
+		if ev := framework.NextEvent(t, w); ev.Object.(*samplev1alpha1.Flunder).Name != "compat-alpha" {
 			t.Errorf("watch event %v", ev)
 		}
 		created.Spec.Reference, created.Spec.ReferenceType = "my-fischer", ptr.To(samplev1alpha1.FischerReferenceType)
@@ -67,7 +67,7 @@ func TestSampleAPIServerClientset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ev := nextEvent(t, w); ev.Object.(*samplev1beta1.Flunder).Name != "compat-beta" {
+		if ev := framework.NextEvent(t, w); ev.Object.(*samplev1beta1.Flunder).Name != "compat-beta" {
 			t.Errorf("watch event %v", ev)
 		}
 		created.Spec = samplev1beta1.FlunderSpec{FlunderReference: "g", ReferenceType: samplev1beta1.FlunderReferenceType}
@@ -97,7 +97,7 @@ func TestSampleAPIServerClientset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ev := nextEvent(t, w); ev.Object.(*samplev1alpha1.Fischer).Name != "compat" {
+		if ev := framework.NextEvent(t, w); ev.Object.(*samplev1alpha1.Fischer).Name != "compat" {
 			t.Errorf("watch event %v", ev)
 		}
 		created.DisallowedFlunders = append(created.DisallowedFlunders, "b")

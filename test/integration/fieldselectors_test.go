@@ -98,7 +98,7 @@ func TestFieldSelectors(t *testing.T) {
 	defer w.Stop()
 	seen := map[string]bool{}
 	for len(seen) < 2 {
-		ev := nextEvent(t, w)
+		ev := framework.NextEvent(t, w)
 		seen[ev.Object.(*stablev1.CronTab).Name] = true
 	}
 	other := seedCronTab("not-a-needle")
@@ -110,7 +110,7 @@ func TestFieldSelectors(t *testing.T) {
 	if _, err := v1.Create(ctx, needle, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if ev := nextEvent(t, w); ev.Type != watch.Added || ev.Object.(*stablev1.CronTab).Name != "late-needle" {
+	if ev := framework.NextEvent(t, w); ev.Type != watch.Added || ev.Object.(*stablev1.CronTab).Name != "late-needle" {
 		t.Errorf("watch by spec.image: %s %s, want ADDED late-needle only", ev.Type, ev.Object.(*stablev1.CronTab).Name)
 	}
 

@@ -170,7 +170,7 @@ func TestStorageVersionsAndSharedEtcd(t *testing.T) {
 	}
 	// The second server's watch saw the first server's write, then its own.
 	for _, want := range []string{"from-first", "from-second"} {
-		ev := nextEvent(t, watcher)
+		ev := framework.NextEvent(t, watcher)
 		if f, ok := ev.Object.(*wardlev1beta1.Fischer); !ok || f.Name != want {
 			t.Errorf("watch event %s %v, want ADDED %s", ev.Type, ev.Object, want)
 		}

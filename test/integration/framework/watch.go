@@ -1,4 +1,4 @@
-package integration
+package framework
 
 import (
 	"testing"
@@ -7,8 +7,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 )
 
-// nextEvent returns the next watch event, failing the test after 10s.
-func nextEvent(t *testing.T, w watch.Interface) watch.Event {
+// NextEvent returns the next watch event, failing the test after 10s.
+func NextEvent(t testing.TB, w watch.Interface) watch.Event {
 	t.Helper()
 	select {
 	case ev, ok := <-w.ResultChan():

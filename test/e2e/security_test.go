@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+
+	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
+	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
+	"github.com/example/extension-apiserver/pkg/pki"
+)
+
+// userConfig returns a client of kube-apiserver authenticated by a client
+// certificate of the cluster CA; nil user means no credentials.
+func userConfig(t *testing.T, user string, groups ...string) *rest.Config {
+	t.Helper()
+	admin, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := rest.AnonymousClientConfig(admin)
+	if user != "" {
+		ca, err := pki.Load(cluster.CertsDir(), "ca")
+		if err != nil {
+			t.Fatal(err)
+		}
+		kp, err := ca.IssueClient(user, groups...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		config.CertData = kp.CertPEM()
+		config.KeyData, _ = kp.KeyPEM()
+	}
+	return config
+}
+
+func listCronTabs(t *testing.T, config *rest.Config, namespace string) error {
+	t.Helper()
+	_, err := clientset.NewForConfigOrDie(config).StableV1().CronTabs(namespace).List(context.Background(), metav1.ListOptions{})
+	return err
+}
+
+func TestAuthenticationAndAuthorizationThroughTheAggregator(t *testing.T) {
+	// kube-apiserver authenticates a request without credentials as
+	// system:anonymous (its default), and its RBAC refuses it.
+	if err := listCronTabs(t, userConfig(t, ""), "default"); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "system:anonymous") {
+		t.Errorf("no credentials: %v, want 403 for system:anonymous", err)
+	}
+	carol := userConfig(t, "carol")
+	if err := listCronTabs(t, carol, "default"); !apierrors.IsForbidden(err) {
+		t.Errorf("a user without RBAC permission: %v, want 403", err)
+	}
+
+	// A RoleBinding to the deployment's edit role lets her work in one
+	// namespace only. (In a cluster, kube-controller-manager also aggregates
+	// that role into the built-in edit role; no controller manager runs here.)
+	kubectl(t, "create", "rolebinding", "carol-edit", "--namespace=default", "--clusterrole=extension-apiserver:edit", "--user=carol")
+	t.Cleanup(func() { _, _ = cluster.Kubectl(context.Background(), "delete", "rolebinding", "carol-edit", "--namespace=default") })
+	crontabs := clientset.NewForConfigOrDie(carol).StableV1().CronTabs("default")
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		// RBAC changes reach the authorizer through its informers.
+		if _, err = crontabs.Create(context.Background(), &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: "carols"},
+			Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: "busybox", Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{}); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("carol with a RoleBinding to edit: %v", err)
+	}
+	if err := listCronTabs(t, carol, "kube-system"); !apierrors.IsForbidden(err) {
+		t.Errorf("carol in a namespace she has no binding in: %v, want 403", err)
+	}
+}
+
+// TestForgedIdentityHeadersAreIgnored talks to the extension server
+// directly, as kube-apiserver's front proxy would, but without its client
+// certificate: the X-Remote-* headers must not be believed.
+func TestForgedIdentityHeadersAreIgnored(t *testing.T) {
+	servingCA, err := pki.Load(cluster.Dir+"/serving", "serving-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(servingCA.Cert)
+	request := func(cert *tls.Certificate) int {
+		t.Helper()
+		tlsConfig := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+		if cert != nil {
+			tlsConfig.Certificates = []tls.Certificate{*cert}
+		}
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig}}
+		req, _ := http.NewRequest(http.MethodGet, cluster.ExtensionAPIServerURL+"/apis/stable.example.com/v1/namespaces/default/crontabs", nil)
+		req.Header.Set("X-Remote-User", "local-admin")
+		req.Header.Set("X-Remote-Group", "system:masters")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := request(nil); code != http.StatusUnauthorized {
+		t.Errorf("forged headers without a client certificate: %d, want 401", code)
+	}
+	// A valid user certificate that is not the front proxy's: the server
+	// knows mallory, and treats her as mallory, not as the header says.
+	ca, err := pki.Load(cluster.CertsDir(), "ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mallory, err := ca.IssueClient("mallory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, _ := mallory.KeyPEM()
+	cert, err := tls.X509KeyPair(mallory.CertPEM(), keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := request(&cert); code != http.StatusForbidden {
+		t.Errorf("forged headers with another user's certificate: %d, want 403 (the user of the certificate)", code)
+	}
+}

@@ -1,0 +1,211 @@
+package framework
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+)
+
+// kindVersion is one kind in one served version, with a valid object and a
+// string field that updates and patches change.
+type kindVersion struct {
+	gvr        schema.GroupVersionResource
+	kind       string
+	namespaced bool
+	object     string   // JSON without apiVersion, kind and metadata
+	field      []string // path of a string field to change
+	// patches return a merge, JSON and strategic merge patch setting field to v.
+	mergePatch, jsonPatch func(v string) string
+	// defaulted is a field path and the value defaulting gives it.
+	defaultedPath  []string
+	defaultedValue any
+}
+
+func specField(name string) (path []string, merge, jsonPatch func(string) string) {
+	return []string{"spec", name},
+		func(v string) string { return fmt.Sprintf(`{"spec":{%q:%q}}`, name, v) },
+		func(v string) string { return fmt.Sprintf(`[{"op":"replace","path":"/spec/%s","value":%q}]`, name, v) }
+}
+
+func allKindVersions() []kindVersion {
+	var kvs []kindVersion
+	add := func(group, version, resource, kind string, namespaced bool, object, field string, defaultedPath []string, defaultedValue any) {
+		kv := kindVersion{gvr: schema.GroupVersionResource{Group: group, Version: version, Resource: resource}, kind: kind,
+			namespaced: namespaced, object: object, defaultedPath: defaultedPath, defaultedValue: defaultedValue}
+		if field == "disallowedFlunders" {
+			kv.field = []string{"disallowedFlunders"}
+			kv.mergePatch = func(v string) string { return fmt.Sprintf(`{"disallowedFlunders":[%q]}`, v) }
+			kv.jsonPatch = func(v string) string {
+				return fmt.Sprintf(`[{"op":"replace","path":"/disallowedFlunders/0","value":%q}]`, v)
+			}
+		} else {
+			kv.field, kv.mergePatch, kv.jsonPatch = specField(field)
+		}
+		kvs = append(kvs, kv)
+	}
+	add("stable.example.com", "v1", "crontabs", "CronTab", true,
+		`"spec":{"cronSpec":"* * * * */5","image":"image-a"}`, "image", []string{"spec", "replicas"}, int64(1))
+	add("stable.example.com", "v1beta1", "crontabs", "CronTab", true,
+		`"spec":{"schedule":"0 * * * *","image":"image-a"}`, "image", []string{"spec", "replicas"}, int64(1))
+	add("wardle.example.com", "v1beta1", "flunders", "Flunder", true,
+		`"spec":{"flunderReference":"other-a"}`, "flunderReference", []string{"spec", "referenceType"}, "Flunder")
+	add("wardle.example.com", "v1alpha1", "flunders", "Flunder", true,
+		`"spec":{"reference":"other-a"}`, "reference", []string{"spec", "referenceType"}, "Flunder")
+	add("wardle.example.com", "v1beta1", "fischers", "Fischer", false,
+		`"disallowedFlunders":["banned-a"]`, "disallowedFlunders", nil, nil)
+	add("wardle.example.com", "v1alpha1", "fischers", "Fischer", false,
+		`"disallowedFlunders":["banned-a"]`, "disallowedFlunders", nil, nil)
+	return kvs
+}
+
+func (kv kindVersion) client(dc dynamic.Interface) dynamic.ResourceInterface {
+	if kv.namespaced {
+		return dc.Resource(kv.gvr).Namespace("default")
+	}
+	return dc.Resource(kv.gvr)
+}
+
+func (kv kindVersion) newObject(t *testing.T, name string) *unstructured.Unstructured {
+	t.Helper()
+	body := fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"name":%q},%s}`, kv.gvr.GroupVersion().String(), kv.kind, name, kv.object)
+	u := &unstructured.Unstructured{}
+	if err := json.Unmarshal([]byte(body), &u.Object); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func (kv kindVersion) fieldValue(t *testing.T, u *unstructured.Unstructured) string {
+	t.Helper()
+	if kv.field[0] == "disallowedFlunders" {
+		list, _, _ := unstructured.NestedStringSlice(u.Object, kv.field...)
+		if len(list) != 1 {
+			t.Fatalf("disallowedFlunders = %v, want one entry", list)
+		}
+		return list[0]
+	}
+	v, _, _ := unstructured.NestedString(u.Object, kv.field...)
+	return v
+}
+
+func (kv kindVersion) setField(t *testing.T, u *unstructured.Unstructured, v string) {
+	t.Helper()
+	var err error
+	if kv.field[0] == "disallowedFlunders" {
+		err = unstructured.SetNestedStringSlice(u.Object, []string{v}, kv.field...)
+	} else {
+		err = unstructured.SetNestedField(u.Object, v, kv.field...)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// RunCRUD runs create, get, list, watch, update, the three patch types and
+// delete for every kind in every served version, as the client of config,
+// in namespace "default".
+func RunCRUD(t *testing.T, config *rest.Config) {
+	dc := dynamic.NewForConfigOrDie(config)
+	ctx := context.Background()
+
+	for _, kv := range allKindVersions() {
+		t.Run(kv.gvr.Resource+"."+kv.gvr.Version, func(t *testing.T) {
+			client := kv.client(dc)
+			name := "crud-" + kv.gvr.Version
+
+			created, err := client.Create(ctx, kv.newObject(t, name), metav1.CreateOptions{})
+			if err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			if created.GetAPIVersion() != kv.gvr.GroupVersion().String() || created.GetGeneration() != 1 || created.GetUID() == "" {
+				t.Errorf("created: apiVersion %s, generation %d, uid %q", created.GetAPIVersion(), created.GetGeneration(), created.GetUID())
+			}
+			if kv.defaultedPath != nil {
+				if got, _, _ := unstructured.NestedFieldNoCopy(created.Object, kv.defaultedPath...); got != kv.defaultedValue {
+					t.Errorf("%v = %v (%T), want the default %v", kv.defaultedPath, got, got, kv.defaultedValue)
+				}
+			}
+
+			got, err := client.Get(ctx, name, metav1.GetOptions{})
+			if err != nil || got.GetResourceVersion() != created.GetResourceVersion() {
+				t.Fatalf("get: %v (resourceVersion %s, want %s)", err, got.GetResourceVersion(), created.GetResourceVersion())
+			}
+
+			list, err := client.List(ctx, metav1.ListOptions{})
+			if err != nil {
+				t.Fatalf("list: %v", err)
+			}
+			if len(list.Items) != 1 || list.Items[0].GetName() != name {
+				t.Fatalf("list: %d items, want only %s", len(list.Items), name)
+			}
+
+			w, err := client.Watch(ctx, metav1.ListOptions{ResourceVersion: list.GetResourceVersion()})
+			if err != nil {
+				t.Fatalf("watch: %v", err)
+			}
+			defer w.Stop()
+
+			kv.setField(t, got, "by-update")
+			updated, err := client.Update(ctx, got, metav1.UpdateOptions{})
+			if err != nil {
+				t.Fatalf("update: %v", err)
+			}
+			if kv.fieldValue(t, updated) != "by-update" || updated.GetGeneration() != 2 {
+				t.Errorf("update: field %q, generation %d", kv.fieldValue(t, updated), updated.GetGeneration())
+			}
+			expectEvent(t, w, watch.Modified, name, "by-update", kv)
+
+			for _, p := range []struct {
+				patchType types.PatchType
+				body      string
+				value     string
+			}{
+				{types.MergePatchType, kv.mergePatch("by-merge-patch"), "by-merge-patch"},
+				{types.JSONPatchType, kv.jsonPatch("by-json-patch"), "by-json-patch"},
+				{types.StrategicMergePatchType, kv.mergePatch("by-strategic-patch"), "by-strategic-patch"},
+			} {
+				patched, err := client.Patch(ctx, name, p.patchType, []byte(p.body), metav1.PatchOptions{})
+				if err != nil {
+					t.Fatalf("%s: %v", p.patchType, err)
+				}
+				if got := kv.fieldValue(t, patched); got != p.value {
+					t.Errorf("%s: field = %q, want %q", p.patchType, got, p.value)
+				}
+				expectEvent(t, w, watch.Modified, name, p.value, kv)
+			}
+
+			if err := client.Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+				t.Fatalf("delete: %v", err)
+			}
+			expectEvent(t, w, watch.Deleted, name, "", kv)
+			if _, err := client.Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				t.Errorf("get after delete: %v, want NotFound", err)
+			}
+		})
+	}
+}
+
+func expectEvent(t *testing.T, w watch.Interface, eventType watch.EventType, name, value string, kv kindVersion) {
+	t.Helper()
+	ev := NextEvent(t, w)
+	u, isUnstructured := ev.Object.(*unstructured.Unstructured)
+	if ev.Type != eventType || !isUnstructured || u.GetName() != name {
+		t.Fatalf("watch event %s %v, want %s of %s", ev.Type, ev.Object, eventType, name)
+	}
+	if u.GetAPIVersion() != kv.gvr.GroupVersion().String() {
+		t.Errorf("watch event in %s, want %s", u.GetAPIVersion(), kv.gvr.GroupVersion())
+	}
+	if value != "" && kv.fieldValue(t, u) != value {
+		t.Errorf("watch event carries %q, want %q", kv.fieldValue(t, u), value)
+	}
+}
