@@ -33,8 +33,16 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	// group's storage version; the recommended path has only one codec.
 	recommended := *o.RecommendedOptions
 	recommended.Etcd = nil
+	if o.mode == ModeStandalone {
+		recommended.Admission = nil // built below without the core API
+	}
 	if err := recommended.ApplyTo(serverConfig); err != nil {
 		return nil, err
+	}
+	if o.mode == ModeStandalone {
+		if err := o.applyStandaloneAdmission(serverConfig); err != nil {
+			return nil, err
+		}
 	}
 	factory, err := o.storageFactory(serverConfig)
 	if err != nil {

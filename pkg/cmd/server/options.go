@@ -20,6 +20,7 @@ import (
 	baseversion "k8s.io/component-base/version"
 
 	"github.com/example/extension-apiserver/pkg/apiserver"
+	informers "github.com/example/extension-apiserver/pkg/generated/informers/externalversions"
 )
 
 // Run modes. Auto picks aggregated when a kube-apiserver is reachable by
@@ -51,6 +52,9 @@ type Options struct {
 	Out io.Writer
 
 	flags *pflag.FlagSet
+	// extensionInformers feed the admission plugins; started after the
+	// server serves.
+	extensionInformers informers.SharedInformerFactory
 
 	// Set by Complete.
 	mode         string
@@ -68,6 +72,8 @@ func NewOptions(out io.Writer) *Options {
 		Out:                      out,
 	}
 	o.RecommendedOptions.SecureServing.BindPort = 8443
+	registerAdmissionPlugins(o.RecommendedOptions.Admission)
+	o.RecommendedOptions.ExtraAdmissionInitializers = o.admissionInitializers
 	_, _ = o.ComponentGlobalsRegistry.ComponentGlobalsOrRegister(basecompatibility.DefaultKubeComponent,
 		basecompatibility.NewEffectiveVersionFromString(baseversion.DefaultKubeBinaryVersion, "", ""), utilfeature.DefaultMutableFeatureGate)
 	return o

@@ -73,6 +73,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	server.GenericAPIServer.AddPostStartHookOrDie("start-extension-informers", o.startExtensionInformers)
 	if o.mode == ModeStandalone {
 		serverURL, err := o.writeKubeconfig()
 		if err != nil {

@@ -70,16 +70,15 @@ func (o *Options) applyStandalone() {
 	ro.Authorization.RemoteKubeConfigFileOptional = true
 
 	ro.CoreAPI = nil
-	ro.Admission = nil
 	ro.Features.EnablePriorityAndFairness = false
 	// No garbage collector runs without kube-controller-manager: orphan and
 	// foreground deletion would leave their finalizers on objects forever.
 	if o.flags == nil || !o.flags.Changed("enable-garbage-collector") {
 		ro.Etcd.EnableGarbageCollection = false
 	}
-	klog.InfoS("Standalone mode: no kube-apiserver; admission plugins that need the core API "+
+	klog.InfoS("Standalone mode: no kube-apiserver; the admission plugins that need one "+
 		"(NamespaceLifecycle, MutatingAdmissionWebhook, ValidatingAdmissionWebhook, ValidatingAdmissionPolicy, "+
-		"MutatingAdmissionPolicy), API Priority and Fairness and garbage collection are off",
+		"MutatingAdmissionPolicy, CronTabReplicaLimit), API Priority and Fairness and garbage collection are off",
 		"clientCA", ro.Authentication.ClientCert.ClientCA, "authorizedGroup", embedded.AdminGroup)
 }
 
