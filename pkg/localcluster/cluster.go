@@ -22,6 +22,8 @@ type Config struct {
 	BinDir string
 	// DeployDir is artifacts/deploy; its base is applied to kube-apiserver.
 	DeployDir string
+	// ServerArgs are extra flags of the extension API server.
+	ServerArgs []string
 	// Log receives progress lines; nil discards them.
 	Log func(format string, args ...any)
 }

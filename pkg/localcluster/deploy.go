@@ -96,12 +96,13 @@ func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string
 		return err
 	}
 	c.ExtensionAPIServerURL = fmt.Sprintf("https://127.0.0.1:%d", port)
-	pid, err := startDetached(c.Dir, "extension-apiserver", filepath.Join(c.BinDir, "extension-apiserver"),
-		"--mode=aggregated", "--kubeconfig="+kubeconfig,
-		"--etcd-servers="+c.EtcdURL, "--etcd-prefix=/extension-apiserver",
+	args := append([]string{
+		"--mode=aggregated", "--kubeconfig=" + kubeconfig,
+		"--etcd-servers=" + c.EtcdURL, "--etcd-prefix=/extension-apiserver",
 		"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
-		"--tls-cert-file="+filepath.Join(servingDir, "serving.crt"), "--tls-private-key-file="+filepath.Join(servingDir, "serving.key"),
-	)
+		"--tls-cert-file=" + filepath.Join(servingDir, "serving.crt"), "--tls-private-key-file=" + filepath.Join(servingDir, "serving.key"),
+	}, c.ServerArgs...)
+	pid, err := startDetached(c.Dir, "extension-apiserver", filepath.Join(c.BinDir, "extension-apiserver"), args...)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,19 @@ import (
 
 var cluster *localcluster.Cluster
 
+// defaultMaxReplicas is CronTabReplicaLimit's default in the e2e cluster.
+const defaultMaxReplicas = 8
+
+var admissionConfiguration = fmt.Sprintf(`apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: CronTabReplicaLimit
+  configuration:
+    apiVersion: admission.stable.example.com/v1alpha1
+    kind: CronTabReplicaLimitConfiguration
+    defaultMaxReplicas: %d
+`, defaultMaxReplicas)
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -37,11 +50,17 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	admissionConfig := filepath.Join(dir, "admission.yaml")
+	if err := os.WriteFile(admissionConfig, []byte(admissionConfiguration), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
 	cluster, err = localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: binDir, DeployDir: filepath.Join(root, "artifacts", "deploy"),
-		Log: func(format string, args ...any) { fmt.Printf("e2e: "+format+"\n", args...) }})
+		ServerArgs: []string{"--admission-control-config-file=" + admissionConfig},
+		Log:        func(format string, args ...any) { fmt.Printf("e2e: "+format+"\n", args...) }})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: the cluster did not come up: %v\n", err)
 		_ = localcluster.Down(dir)

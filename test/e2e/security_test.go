@@ -65,7 +65,9 @@ func TestAuthenticationAndAuthorizationThroughTheAggregator(t *testing.T) {
 	// namespace only. (In a cluster, kube-controller-manager also aggregates
 	// that role into the built-in edit role; no controller manager runs here.)
 	kubectl(t, "create", "rolebinding", "carol-edit", "--namespace=default", "--clusterrole=extension-apiserver:edit", "--user=carol")
-	t.Cleanup(func() { _, _ = cluster.Kubectl(context.Background(), "delete", "rolebinding", "carol-edit", "--namespace=default") })
+	t.Cleanup(func() {
+		_, _ = cluster.Kubectl(context.Background(), "delete", "rolebinding", "carol-edit", "--namespace=default")
+	})
 	crontabs := clientset.NewForConfigOrDie(carol).StableV1().CronTabs("default")
 	var err error
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {

@@ -157,6 +157,9 @@ func (o *Options) Validate() error {
 	}
 	errs := recommended.Validate()
 	errs = append(errs, o.ComponentGlobalsRegistry.Validate()...)
+	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
+		errs = append(errs, fmt.Errorf("--secure-port must not be 0: the server serves HTTPS only"))
+	}
 	switch o.Mode {
 	case ModeAuto, ModeStandalone, ModeAggregated:
 	default:

@@ -1,0 +1,153 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+
+	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
+	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
+)
+
+func adminClientset(t *testing.T) clientset.Interface {
+	t.Helper()
+	config, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return clientset.NewForConfigOrDie(config)
+}
+
+func crontabWith(name, image string, replicas int32) *stablev1.CronTab {
+	return &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: image, Replicas: ptr.To(replicas)}}
+}
+
+// eventually retries f until it returns nil or 30s pass: informers of the
+// server learn about namespaces and policies asynchronously.
+func eventually(t *testing.T, f func() error) error {
+	t.Helper()
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		if err = f(); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+func TestCronTabReplicaLimitThroughTheAggregator(t *testing.T) {
+	kubectl(t, "create", "namespace", "limited")
+	kubectl(t, "annotate", "namespace", "limited", "stable.example.com/max-replicas=2")
+	ctx := context.Background()
+	limited := adminClientset(t).StableV1().CronTabs("limited")
+
+	err := eventually(t, func() error {
+		_, err := limited.Create(ctx, crontabWith("too-many", "busybox", 3), metav1.CreateOptions{})
+		if apierrors.IsForbidden(err) {
+			return nil
+		}
+		if err == nil {
+			_ = limited.Delete(ctx, "too-many", metav1.DeleteOptions{})
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("3 replicas where the namespace allows 2: want 403, last: %v", err)
+	}
+	if _, err := limited.Create(ctx, crontabWith("fits", "busybox", 2), metav1.CreateOptions{}); err != nil {
+		t.Fatalf("2 replicas: %v", err)
+	}
+	_, err = cluster.Kubectl(ctx, "scale", "crontab", "fits", "--namespace=limited", "--replicas=3")
+	if err == nil || !strings.Contains(err.Error(), "CronTabReplicaLimit") {
+		t.Errorf("kubectl scale beyond the namespace limit: %v", err)
+	}
+
+	// Without the annotation, the configured default applies.
+	_, err = adminClientset(t).StableV1().CronTabs("default").Create(ctx, crontabWith("over-default", "busybox", defaultMaxReplicas+1), metav1.CreateOptions{})
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "defaultMaxReplicas") {
+		t.Errorf("%d replicas with a default of %d: %v", defaultMaxReplicas+1, defaultMaxReplicas, err)
+	}
+}
+
+// TestClusterValidatingAdmissionPolicyApplies: a ValidatingAdmissionPolicy
+// created in kube-apiserver is enforced by this server on its CronTabs.
+func TestClusterValidatingAdmissionPolicyApplies(t *testing.T) {
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte(`apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: crontab-images
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [stable.example.com]
+      apiVersions: ["*"]
+      operations: [CREATE, UPDATE]
+      resources: [crontabs]
+  validations:
+  - expression: "object.spec.image.startsWith('registry.example.com/')"
+    message: "CronTab images must come from registry.example.com"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: crontab-images
+spec:
+  policyName: crontab-images
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector:
+      matchLabels:
+        kubernetes.io/metadata.name: policed
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kubectl(t, "create", "namespace", "policed")
+	kubectl(t, "apply", "-f", policy)
+	t.Cleanup(func() { _, _ = cluster.Kubectl(context.Background(), "delete", "-f", policy) })
+	ctx := context.Background()
+	policed := adminClientset(t).StableV1().CronTabs("policed")
+
+	err := eventually(t, func() error {
+		_, err := policed.Create(ctx, crontabWith("from-dockerhub", "busybox", 1), metav1.CreateOptions{})
+		if err != nil && strings.Contains(err.Error(), "registry.example.com") {
+			return nil
+		}
+		if err == nil {
+			_ = policed.Delete(ctx, "from-dockerhub", metav1.DeleteOptions{})
+			return apierrors.NewBadRequest("accepted")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("the policy was not enforced: %v", err)
+	}
+	if _, err := policed.Create(ctx, crontabWith("from-registry", "registry.example.com/cron:1", 1), metav1.CreateOptions{}); err != nil {
+		t.Errorf("an image the policy allows: %v", err)
+	}
+}
+
+// TestServerRBACIsSufficient: with the ClusterRole of artifacts/deploy the
+// server's informers (namespaces, webhook and policy configurations, flow
+// control) list and watch without being refused.
+func TestServerRBACIsSufficient(t *testing.T) {
+	log, err := os.ReadFile(filepath.Join(cluster.Dir, "logs", "extension-apiserver.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(log), "\n") {
+		if strings.Contains(line, "forbidden") {
+			t.Errorf("the server was refused something: %s", line)
+		}
+	}
+}
