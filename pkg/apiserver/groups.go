@@ -10,6 +10,7 @@ import (
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	"github.com/example/extension-apiserver/pkg/apis/wardle"
 	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
+	"github.com/example/extension-apiserver/pkg/registry"
 	"github.com/example/extension-apiserver/pkg/registry/stable/crontab"
 	"github.com/example/extension-apiserver/pkg/registry/wardle/fischer"
 	"github.com/example/extension-apiserver/pkg/registry/wardle/flunder"
@@ -37,7 +38,7 @@ var Groups = []Group{
 	{
 		Name:                  wardle.GroupName,
 		DefaultStorageVersion: wardlev1beta1.SchemeGroupVersion.Version,
-		Resources:             map[string]StorageFunc{"flunders": flunder.NewStorage, "fischers": fischer.NewStorage},
+		Resources:             map[string]StorageFunc{"flunders": registry.StorageFunc(flunder.Kind), "fischers": registry.StorageFunc(fischer.Kind)},
 	},
 }
 

@@ -32,6 +32,18 @@ func (s *Storage) Paths() map[string]rest.Storage {
 	return paths
 }
 
+// StorageFunc returns the constructor of a kind's storage keyed by path, for
+// kinds without subresources of their own beyond status.
+func StorageFunc[T Object](kind Kind[T]) func(*runtime.Scheme, generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+	return func(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+		s, err := NewStorage(scheme, optsGetter, kind)
+		if err != nil {
+			return nil, err
+		}
+		return s.Paths(), nil
+	}
+}
+
 // NewStorage builds the etcd-backed storage of a kind.
 func NewStorage[T Object](scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, kind Kind[T]) (*Storage, error) {
 	var groupVersions []string
