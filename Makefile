@@ -12,9 +12,10 @@ build: ## compile every package, and the server binary into _output/bin
 	$(GO) build ./...
 	$(GO) build -o $(OUTPUT)/bin/extension-apiserver ./cmd/extension-apiserver
 	$(GO) build -o $(OUTPUT)/bin/local-cluster ./cmd/local-cluster
+	$(GO) build -o $(OUTPUT)/bin/crontab-controller ./cmd/crontab-controller
 
-run: build ## start standalone on https://127.0.0.1:8443 (embedded etcd, data and kubeconfig in .local/)
-	$(OUTPUT)/bin/extension-apiserver $(ARGS)
+run: build ## the server standalone on https://127.0.0.1:8443 (embedded etcd, .local/) and the CronTab controller beside it
+	hack/run.sh $(ARGS)
 
 tools: ## build etcd and kube-apiserver from the Go module proxy into _output/bin (cached)
 	hack/build-tools.sh

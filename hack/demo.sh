@@ -19,19 +19,29 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 fail() { echo "demo: $*" >&2; exit 1; }
 
 build() {
-  step "building etcd and kube-apiserver (cached in ${BIN}), the server and the local-cluster tool"
+  step "building etcd and kube-apiserver (cached in ${BIN}), the server, the controller and the local-cluster tool"
   hack/build-tools.sh
   go build -o "${BIN}/extension-apiserver" ./cmd/extension-apiserver
+  go build -o "${BIN}/crontab-controller" ./cmd/crontab-controller
   go build -o "${BIN}/local-cluster" ./cmd/local-cluster
 }
 
 up() {
   [[ -e "${DIR}/pids" ]] && fail "a demo is already running in ${DIR}; run 'make demo-down' first"
   build
-  step "starting etcd, kube-apiserver and extension-apiserver; registering the APIServices"
+  step "starting etcd, kube-apiserver, extension-apiserver and crontab-controller; registering the APIServices"
   local start=${SECONDS}
   "${BIN}/local-cluster" up --dir "${DIR}" || fail "the cluster did not come up; logs are in ${DIR}/logs"
   echo "up in $((SECONDS - start))s; KUBECONFIG=${DIR}/kubeconfig"
+}
+
+# wait_for JSONPATH VALUE waits until the CronTab's field has the value.
+wait_for() {
+  for _ in $(seq 1 50); do
+    [[ "$(kubectl get crontab my-new-cron-object -o jsonpath="$1")" == "$2" ]] && return 0
+    sleep 0.2
+  done
+  fail "$1 did not become $2"
 }
 
 tour() {
@@ -56,15 +66,23 @@ tour() {
   run kubectl create -f artifacts/examples/flunder-v1alpha1.yaml
   run kubectl get flunders.v1beta1.wardle.example.com my-first-flunder -o jsonpath='{.apiVersion} flunderReference={.spec.flunderReference} referenceType={.spec.referenceType}{"\n"}'
 
-  step "scale"
+  step "the controller sets the status; the CronTabCleanup admission plugin added its finalizer"
+  wait_for '{.status.replicas}' 3
+  run kubectl get crontab my-new-cron-object -o jsonpath='finalizers={.metadata.finalizers} status={.status}{"\n"}'
+
+  step "scale, and status.replicas catches up"
   run kubectl scale crontab my-new-cron-object --replicas=5
+  wait_for '{.status.replicas}' 5
   run kubectl get crontab my-new-cron-object -o wide
 
   step "an invalid object is refused, naming every bad field"
   if kubectl create -f artifacts/examples/crontab-invalid.yaml; then fail "the invalid CronTab was accepted"; fi
 
-  step "delete, and what the watch saw"
-  run kubectl delete crontab my-new-cron-object
+  step "delete: done once the controller ran its cleanup and removed its finalizer"
+  run kubectl delete crontab my-new-cron-object --timeout=30s
+  run kubectl get events --field-selector reason=CleanedUp -o custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message
+
+  step "what the watch saw"
   sleep 1
   kill "${watcher}" 2>/dev/null || true
   wait "${watcher}" 2>/dev/null || true

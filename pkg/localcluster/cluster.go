@@ -18,7 +18,7 @@ import (
 type Config struct {
 	// Dir holds certificates, kubeconfigs, data, logs and pids.
 	Dir string
-	// BinDir holds etcd, kube-apiserver and extension-apiserver.
+	// BinDir holds etcd, kube-apiserver, extension-apiserver and crontab-controller.
 	BinDir string
 	// DeployDir is artifacts/deploy; its base is applied to kube-apiserver.
 	DeployDir string
@@ -63,7 +63,7 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 			return nil, err
 		}
 	}
-	for _, bin := range []string{"etcd", "kube-apiserver", "extension-apiserver"} {
+	for _, bin := range []string{"etcd", "kube-apiserver", "extension-apiserver", "crontab-controller"} {
 		if _, err := os.Stat(filepath.Join(cfg.BinDir, bin)); err != nil {
 			return nil, fmt.Errorf("%s is missing in %s (hack/build-tools.sh and make build create it): %w", bin, cfg.BinDir, err)
 		}
@@ -114,6 +114,10 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		return nil, err
 	}
 	c.logf("every APIService is Available (%.1fs)", time.Since(start).Seconds())
+	if err := c.startController(ctx); err != nil {
+		return nil, err
+	}
+	c.logf("crontab-controller started")
 	return c, nil
 }
 

@@ -84,15 +84,34 @@ patches:
 	return err
 }
 
-// startExtensionAPIServer runs the server in aggregated mode as its
-// ServiceAccount, as the Deployment would, with its own etcd prefix.
-func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string, port int) error {
-	token, err := c.Kubectl(ctx, "create", "token", ServiceName, "-n", ServiceNamespace, "--duration=48h")
+// serviceAccountKubeconfig writes a kubeconfig with a token of a
+// ServiceAccount of the deployment.
+func (c *Cluster) serviceAccountKubeconfig(ctx context.Context, name string) (string, error) {
+	token, err := c.Kubectl(ctx, "create", "token", name, "-n", ServiceNamespace, "--duration=48h")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.Dir, name+".kubeconfig")
+	return path, c.writeKubeconfig(path, controlPlaneCerts{dir: c.CertsDir()}, clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)})
+}
+
+// startController runs the CronTab controller as its ServiceAccount, with
+// leader election, as its Deployment would.
+func (c *Cluster) startController(ctx context.Context) error {
+	kubeconfig, err := c.serviceAccountKubeconfig(ctx, "crontab-controller")
 	if err != nil {
 		return err
 	}
-	kubeconfig := filepath.Join(c.Dir, "extension-apiserver.kubeconfig")
-	if err := c.writeKubeconfig(kubeconfig, controlPlaneCerts{dir: c.CertsDir()}, clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}); err != nil {
+	_, err = startDetached(c.Dir, "crontab-controller", filepath.Join(c.BinDir, "crontab-controller"),
+		"--kubeconfig="+kubeconfig, "--leader-elect=true", "--leader-elect-namespace="+ServiceNamespace)
+	return err
+}
+
+// startExtensionAPIServer runs the server in aggregated mode as its
+// ServiceAccount, as the Deployment would, with its own etcd prefix.
+func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string, port int) error {
+	kubeconfig, err := c.serviceAccountKubeconfig(ctx, ServiceName)
+	if err != nil {
 		return err
 	}
 	c.ExtensionAPIServerURL = fmt.Sprintf("https://127.0.0.1:%d", port)
@@ -101,6 +120,8 @@ func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string
 		"--etcd-servers=" + c.EtcdURL, "--etcd-prefix=/extension-apiserver",
 		"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
 		"--tls-cert-file=" + filepath.Join(servingDir, "serving.crt"), "--tls-private-key-file=" + filepath.Join(servingDir, "serving.key"),
+		// The CronTab controller runs here too, and removes this finalizer.
+		"--enable-admission-plugins=CronTabCleanup",
 	}, c.ServerArgs...)
 	pid, err := startDetached(c.Dir, "extension-apiserver", filepath.Join(c.BinDir, "extension-apiserver"), args...)
 	if err != nil {

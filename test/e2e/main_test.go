@@ -92,10 +92,12 @@ func prepareBinaries(root string) (string, error) {
 			return "", err
 		}
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "extension-apiserver"), "./cmd/extension-apiserver")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return "", fmt.Errorf("building the server: %w", err)
+	for _, name := range []string{"extension-apiserver", "crontab-controller"} {
+		build := exec.Command("go", "build", "-o", filepath.Join(binDir, name), "./cmd/"+name)
+		build.Dir, build.Stdout, build.Stderr = root, os.Stdout, os.Stderr
+		if err := build.Run(); err != nil {
+			return "", fmt.Errorf("building %s: %w", name, err)
+		}
 	}
 	return binDir, nil
 }
