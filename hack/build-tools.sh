@@ -3,7 +3,9 @@
 # from the Go module proxy, into _output/bin. A binary that is already there
 # is kept (delete it, or pass --force, to rebuild).
 #
-#   hack/build-tools.sh [--force] [etcd] [kube-apiserver]
+#   hack/build-tools.sh [--force] [etcd] [kube-apiserver] [sample-apiserver]
+# (with no names: etcd and kube-apiserver; make bench also builds
+# sample-apiserver v0.37.2, the benchmark's baseline)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,8 +19,8 @@ targets=()
 for arg in "$@"; do
   case "${arg}" in
     --force) force=true ;;
-    etcd|kube-apiserver) targets+=("${arg}") ;;
-    *) echo "usage: $0 [--force] [etcd] [kube-apiserver]" >&2; exit 2 ;;
+    etcd|kube-apiserver|sample-apiserver) targets+=("${arg}") ;;
+    *) echo "usage: $0 [--force] [etcd] [kube-apiserver] [sample-apiserver]" >&2; exit 2 ;;
   esac
 done
 [[ ${#targets[@]} -eq 0 ]] && targets=(etcd kube-apiserver)
@@ -57,6 +59,34 @@ GO
     || { echo "error: building etcd ${ETCD_VERSION} failed (is the Go module proxy reachable?)" >&2; exit 1; }
   echo "${ETCD_VERSION}" > "${BIN}/etcd.version"
   echo ">> built ${BIN}/etcd"
+}
+
+build_sample_apiserver() {
+  if up_to_date sample-apiserver "${STAGING_VERSION}"; then
+    echo ">> sample-apiserver ${STAGING_VERSION}: cached in ${BIN}/sample-apiserver"
+    return
+  fi
+  echo ">> building sample-apiserver ${STAGING_VERSION} (k8s.io/sample-apiserver)"
+  local work="${ROOT}/_output/tools/sample-apiserver"
+  mkdir -p "${work}"
+  cat > "${work}/go.mod" <<MOD
+module extension-apiserver-tools/sample-apiserver
+
+go 1.26
+
+require k8s.io/sample-apiserver ${STAGING_VERSION}
+MOD
+  cat > "${work}/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "k8s.io/sample-apiserver"
+GO
+  (cd "${work}" && go mod tidy && go build -o "${BIN}/sample-apiserver" k8s.io/sample-apiserver) \
+    || { echo "error: building sample-apiserver ${STAGING_VERSION} failed" >&2; exit 1; }
+  echo "${STAGING_VERSION}" > "${BIN}/sample-apiserver.version"
+  echo ">> built ${BIN}/sample-apiserver"
 }
 
 build_kube_apiserver() {
@@ -106,5 +136,6 @@ for t in "${targets[@]}"; do
   case "${t}" in
     etcd) build_etcd ;;
     kube-apiserver) build_kube_apiserver ;;
+    sample-apiserver) build_sample_apiserver ;;
   esac
 done

@@ -22,6 +22,9 @@ type Config struct {
 	BinDir string
 	// DeployDir is artifacts/deploy; its base is applied to kube-apiserver.
 	DeployDir string
+	// NoController leaves the CronTab controller out (benchmarks: its status
+	// writes would add load).
+	NoController bool
 	// ServerArgs are extra flags of the extension API server.
 	ServerArgs []string
 	// Log receives progress lines; nil discards them.
@@ -63,7 +66,11 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 			return nil, err
 		}
 	}
-	for _, bin := range []string{"etcd", "kube-apiserver", "extension-apiserver", "crontab-controller"} {
+	bins := []string{"etcd", "kube-apiserver", "extension-apiserver"}
+	if !cfg.NoController {
+		bins = append(bins, "crontab-controller")
+	}
+	for _, bin := range bins {
 		if _, err := os.Stat(filepath.Join(cfg.BinDir, bin)); err != nil {
 			return nil, fmt.Errorf("%s is missing in %s (hack/build-tools.sh and make build create it): %w", bin, cfg.BinDir, err)
 		}
@@ -114,10 +121,12 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		return nil, err
 	}
 	c.logf("every APIService is Available (%.1fs)", time.Since(start).Seconds())
-	if err := c.startController(ctx); err != nil {
-		return nil, err
+	if !cfg.NoController {
+		if err := c.startController(ctx); err != nil {
+			return nil, err
+		}
+		c.logf("crontab-controller started")
 	}
-	c.logf("crontab-controller started")
 	return c, nil
 }
 
@@ -256,3 +265,25 @@ func waitHTTP(ctx context.Context, client *http.Client, url string, timeout time
 	}
 	return fmt.Errorf("%s not ready after %s: %s", url, timeout, last)
 }
+
+// PID returns the process id of a component: etcd, kube-apiserver,
+// extension-apiserver, crontab-controller, or one started with Start.
+func (c *Cluster) PID(name string) (int, error) { return pidOf(c.Dir, name) }
+
+// Start runs another process beside the cluster, stopped by Down.
+func (c *Cluster) Start(name, binary string, args ...string) (int, error) {
+	return startDetached(c.Dir, name, binary, args...)
+}
+
+// WaitReady polls url with the admin's client certificate, trusting caFile,
+// until it answers 200 or the process pid exits.
+func (c *Cluster) WaitReady(ctx context.Context, url, caFile string, pid int) error {
+	client, err := certClient(caFile, filepath.Join(c.CertsDir(), "admin.crt"), filepath.Join(c.CertsDir(), "admin.key"))
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, client, url, 2*time.Minute, pid)
+}
+
+// ServingDir holds the serving CA and certificate (for localhost too).
+func (c *Cluster) ServingDir() string { return filepath.Join(c.Dir, "serving") }

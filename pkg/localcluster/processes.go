@@ -83,6 +83,20 @@ func alive(pid int) bool {
 	return err != nil || !strings.Contains(string(stat), ") Z ")
 }
 
+// pidOf returns the pid recorded for name in <dir>/pids.
+func pidOf(dir, name string) (int, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "pids"))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if fields := strings.Fields(line); len(fields) == 2 && fields[1] == name {
+			return strconv.Atoi(fields[0])
+		}
+	}
+	return 0, fmt.Errorf("no process %q in %s", name, dir)
+}
+
 // freePort returns a loopback TCP port nothing listens on right now.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,0 +1,62 @@
+package bench
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times on Linux.
+const clockTicks = 100
+
+// cpuSeconds returns the user+system CPU time of the processes.
+func cpuSeconds(pids []int) (float64, error) {
+	var total float64
+	for _, pid := range pids {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, err
+		}
+		// The command name may contain spaces; fields count from after ')'.
+		fields := strings.Fields(string(data)[strings.LastIndexByte(string(data), ')')+2:])
+		utime, err1 := strconv.ParseFloat(fields[11], 64)
+		stime, err2 := strconv.ParseFloat(fields[12], 64)
+		if err1 != nil || err2 != nil {
+			return 0, fmt.Errorf("parsing /proc/%d/stat", pid)
+		}
+		total += (utime + stime) / clockTicks
+	}
+	return total, nil
+}
+
+// rssMiB returns the resident set size of the processes.
+func rssMiB(pids []int) (float64, error) {
+	var total float64
+	for _, pid := range pids {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return 0, err
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "VmRSS:") {
+				kb, err := strconv.ParseFloat(strings.Fields(line)[1], 64)
+				if err != nil {
+					return 0, err
+				}
+				total += kb / 1024
+			}
+		}
+	}
+	return total, nil
+}
+
+func freeLoopbackPort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

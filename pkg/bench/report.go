@@ -1,0 +1,132 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Ops are the operations in report order.
+var Ops = []string{"create", "get", "list", "update", "delete", "watch"}
+
+func find(results []Result, scenario, op string) (Result, bool) {
+	for _, r := range results {
+		if r.Scenario == scenario && r.Op == op {
+			return r, true
+		}
+	}
+	return Result{}, false
+}
+
+func ratio(results []Result, scenario, base, op string) string {
+	r, ok1 := find(results, scenario, op)
+	b, ok2 := find(results, base, op)
+	if !ok1 || !ok2 || b.OpsPerS == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", r.OpsPerS/b.OpsPerS)
+}
+
+// WriteMarkdown prints throughput with ratios against raw etcd and the CRD,
+// then latency, errors, CPU and memory.
+func WriteMarkdown(w io.Writer, scenarios []string, results []Result, o Options) {
+	fmt.Fprintf(w, "\n%d objects of ~0.5 KB, %d workers, %d lists, watch: %d watchers x %d writes\n\n", o.Objects, o.Workers, o.Lists, o.Watchers, o.WatchWrites)
+	fmt.Fprintln(w, "Throughput, ops/s (share of raw etcd / of the CRD):")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| scenario | create | get | list | update | delete |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, sc := range scenarios {
+		cells := []string{sc}
+		for _, op := range Ops[:5] {
+			r, ok := find(results, sc, op)
+			if !ok {
+				cells = append(cells, "–")
+				continue
+			}
+			cells = append(cells, fmt.Sprintf("%.0f (%s / %s)", r.OpsPerS, ratio(results, sc, "raw-etcd", op), ratio(results, sc, "crd", op)))
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Latency p50/p99 ms, errors, server CPU seconds per 1000 ops; RSS growth per 10,000 objects (MiB, on create):")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| scenario | op | p50 | p99 | errors | CPU s/1000 | RSS MiB/10k |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	for _, sc := range scenarios {
+		for _, op := range Ops {
+			r, ok := find(results, sc, op)
+			if !ok {
+				continue
+			}
+			rss := ""
+			if op == "create" {
+				rss = fmt.Sprintf("%.1f", r.RSSGrowthMiBPer10k)
+			}
+			fmt.Fprintf(w, "| %s | %s | %.2f | %.2f | %d | %.2f | %s |\n", sc, op, r.P50Ms, r.P99Ms, r.Errors, r.CPUSecondsPer1000, rss)
+		}
+	}
+}
+
+// WriteJSON writes the results to path.
+func WriteJSON(path string, results []Result) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(results, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// WriteSVG draws the throughput of each scenario as a share of raw etcd,
+// one group of bars per operation.
+func WriteSVG(path string, scenarios []string, results []Result) error {
+	const width, height, left, bottom, top = 760, 360, 50, 40, 30
+	ops := Ops[:5]
+	maxRatio := 1.0
+	for _, sc := range scenarios {
+		for _, op := range ops {
+			r, ok1 := find(results, sc, op)
+			b, ok2 := find(results, "raw-etcd", op)
+			if ok1 && ok2 && b.OpsPerS > 0 && r.OpsPerS/b.OpsPerS > maxRatio {
+				maxRatio = r.OpsPerS / b.OpsPerS
+			}
+		}
+	}
+	colors := []string{"#888888", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e", "#d62728"}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", width, height)
+	fmt.Fprintf(&b, `<text x="%d" y="18" font-size="14">Throughput as a share of raw etcd (higher is better)</text>`+"\n", left)
+	plotH := float64(height - bottom - top)
+	for _, tick := range []float64{0, 0.25, 0.5, 0.75, 1} {
+		v := tick * maxRatio
+		y := float64(height-bottom) - tick*plotH
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.0f" x2="%d" y2="%.0f" stroke="#ddd"/><text x="5" y="%.0f">%.2f</text>`+"\n", left, y, width-10, y, y+4, v)
+	}
+	groupW := float64(width-left-10) / float64(len(ops))
+	barW := (groupW - 20) / float64(len(scenarios))
+	for gi, op := range ops {
+		x0 := float64(left) + float64(gi)*groupW + 10
+		fmt.Fprintf(&b, `<text x="%.0f" y="%d">%s</text>`+"\n", x0+groupW/2-25, height-bottom+15, op)
+		base, okBase := find(results, "raw-etcd", op)
+		for si, sc := range scenarios {
+			r, ok := find(results, sc, op)
+			if !ok || !okBase || base.OpsPerS == 0 {
+				continue
+			}
+			h := r.OpsPerS / base.OpsPerS / maxRatio * plotH
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %.2f</title></rect>`+"\n",
+				x0+float64(si)*barW, float64(height-bottom)-h, barW-2, h, colors[si%len(colors)], sc, op, r.OpsPerS/base.OpsPerS)
+		}
+	}
+	for si, sc := range scenarios {
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
+			left+si*140, height-12, colors[si%len(colors)], left+si*140+14, height-3, sc)
+	}
+	b.WriteString("</svg>\n")
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}

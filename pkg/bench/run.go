@@ -1,0 +1,192 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Scenario is one system under test.
+type Scenario struct {
+	Name   string
+	Target Target
+	// PIDs are the server processes whose CPU and memory count.
+	PIDs []int
+}
+
+// Options size a run.
+type Options struct {
+	Objects     int
+	Workers     int
+	Lists       int
+	Watchers    int
+	WatchWrites int
+}
+
+// Result is one operation of one scenario.
+type Result struct {
+	Scenario          string  `json:"scenario"`
+	Op                string  `json:"op"`
+	OpsPerS           float64 `json:"ops_per_s"`
+	P50Ms             float64 `json:"p50_ms"`
+	P99Ms             float64 `json:"p99_ms"`
+	Errors            int     `json:"errors"`
+	CPUSecondsPer1000 float64 `json:"cpu_seconds_per_1000_ops"`
+	// RSSGrowthMiBPer10k is set on create: resident memory growth of the
+	// server per 10,000 stored objects.
+	RSSGrowthMiBPer10k float64 `json:"rss_growth_mib_per_10k_objects,omitempty"`
+	FirstError         string  `json:"first_error,omitempty"`
+}
+
+// Run measures every operation of a scenario: create, get, list, update,
+// watch fan-out, delete. log receives progress lines.
+func Run(ctx context.Context, sc Scenario, o Options, log func(string, ...any)) []Result {
+	var results []Result
+	phase := func(op string, count int, fn func(ctx context.Context, i int) error) Result {
+		r := measure(ctx, sc, op, count, o.Workers, fn)
+		log("%-22s %-7s %8.0f ops/s  p50 %6.2f ms  p99 %7.2f ms  errors %d", sc.Name, op, r.OpsPerS, r.P50Ms, r.P99Ms, r.Errors)
+		return r
+	}
+
+	rssBefore, _ := rssMiB(sc.PIDs)
+	create := phase("create", o.Objects, sc.Target.Create)
+	if rssAfter, err := rssMiB(sc.PIDs); err == nil && o.Objects > 0 {
+		create.RSSGrowthMiBPer10k = (rssAfter - rssBefore) * 10000 / float64(o.Objects)
+	}
+	results = append(results, create)
+	results = append(results, phase("get", o.Objects, sc.Target.Get))
+	results = append(results, phase("list", o.Lists, func(ctx context.Context, _ int) error {
+		n, err := sc.Target.List(ctx)
+		if err == nil && n < o.Objects {
+			err = fmt.Errorf("listed %d objects, want %d", n, o.Objects)
+		}
+		return err
+	}))
+	results = append(results, phase("update", o.Objects, sc.Target.Update))
+	if o.Watchers > 0 && o.WatchWrites > 0 {
+		watch := watchFanOut(ctx, sc, o)
+		log("%-22s %-7s %8d events  p50 %6.2f ms  p99 %7.2f ms  errors %d", sc.Name, "watch", o.Watchers*o.WatchWrites, watch.P50Ms, watch.P99Ms, watch.Errors)
+		results = append(results, watch)
+	}
+	results = append(results, phase("delete", o.Objects, sc.Target.Delete))
+	return results
+}
+
+// measure runs fn for indices 0..count-1 on workers goroutines.
+func measure(ctx context.Context, sc Scenario, op string, count, workers int, fn func(ctx context.Context, i int) error) Result {
+	latencies := make([]time.Duration, count)
+	var next atomic.Int64
+	var errCount atomic.Int64
+	var firstErr atomic.Value
+	cpuBefore, _ := cpuSeconds(sc.PIDs)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= count {
+					return
+				}
+				t0 := time.Now()
+				if err := fn(ctx, i); err != nil {
+					errCount.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+				}
+				latencies[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	cpuAfter, _ := cpuSeconds(sc.PIDs)
+	r := Result{Scenario: sc.Name, Op: op, OpsPerS: float64(count) / elapsed.Seconds(), Errors: int(errCount.Load())}
+	r.P50Ms, r.P99Ms = percentiles(latencies)
+	if count > 0 {
+		r.CPUSecondsPer1000 = (cpuAfter - cpuBefore) * 1000 / float64(count)
+	}
+	if e, ok := firstErr.Load().(string); ok {
+		r.FirstError = e
+	}
+	return r
+}
+
+// watchFanOut starts o.Watchers watches, writes o.WatchWrites stamped
+// objects one after another, and measures from each write to its receipt
+// by every watcher. The stamped objects are removed afterwards.
+func watchFanOut(ctx context.Context, sc Scenario, o Options) Result {
+	r := Result{Scenario: sc.Name, Op: "watch"}
+	watchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var received sync.WaitGroup
+	for w := 0; w < o.Watchers; w++ {
+		stamps, err := sc.Target.Watch(watchCtx)
+		if err != nil {
+			r.Errors++
+			r.FirstError = err.Error()
+			continue
+		}
+		received.Add(1)
+		go func() {
+			defer received.Done()
+			for got := 0; got < o.WatchWrites; got++ {
+				select {
+				case nanos, ok := <-stamps:
+					if !ok {
+						return
+					}
+					d := time.Since(time.Unix(0, nanos))
+					mu.Lock()
+					latencies = append(latencies, d)
+					mu.Unlock()
+				case <-time.After(30 * time.Second):
+					return
+				}
+			}
+		}()
+	}
+	cpuBefore, _ := cpuSeconds(sc.PIDs)
+	for i := 0; i < o.WatchWrites; i++ {
+		if err := sc.Target.Stamp(ctx, o.Objects+i, time.Now().UnixNano()); err != nil {
+			r.Errors++
+			r.FirstError = err.Error()
+		}
+		time.Sleep(10 * time.Millisecond) // a steady trickle, not a burst
+	}
+	received.Wait()
+	cpuAfter, _ := cpuSeconds(sc.PIDs)
+	want := o.Watchers * o.WatchWrites
+	if missing := want - len(latencies); missing > 0 {
+		r.Errors += missing
+		if r.FirstError == "" {
+			r.FirstError = fmt.Sprintf("%d of %d events not delivered within 30s", missing, want)
+		}
+	}
+	r.OpsPerS = float64(len(latencies)) / (float64(o.WatchWrites) * 0.01)
+	r.P50Ms, r.P99Ms = percentiles(latencies)
+	r.CPUSecondsPer1000 = (cpuAfter - cpuBefore) * 1000 / float64(max(want, 1))
+	cancel()
+	for i := 0; i < o.WatchWrites; i++ {
+		_ = sc.Target.Delete(ctx, o.Objects+i)
+	}
+	return r
+}
+
+func percentiles(d []time.Duration) (p50, p99 float64) {
+	if len(d) == 0 {
+		return 0, 0
+	}
+	sorted := append([]time.Duration(nil), d...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	at := func(q float64) float64 {
+		return float64(sorted[int(q*float64(len(sorted)-1))].Microseconds()) / 1000
+	}
+	return at(0.50), at(0.99)
+}
