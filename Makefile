@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 GO ?= go
 OUTPUT := _output
 
-.PHONY: all build run test gotest verify codegen tools demo demo-up demo-down bench
+.PHONY: all build run test gotest fuzz verify codegen tools demo demo-up demo-down bench
 
 all: build
 
@@ -45,4 +45,8 @@ verify: ## fail on stale generated code, unformatted or suspicious Go code
 gotest: tools ## run the Go tests: unit, integration (in-process servers) and e2e (behind kube-apiserver)
 	$(GO) test -count=1 -timeout 20m ./...
 
-test: verify gotest ## everything CI checks
+FUZZTIME ?= 15s
+fuzz: ## fuzz decode + convert + validate of every kind (FUZZTIME=15s; longer by hand)
+	$(GO) test ./pkg/apis/apitesting -run '^$$' -fuzz FuzzDecodeConvertValidate -fuzztime $(FUZZTIME)
+
+test: verify gotest fuzz ## everything CI checks
