@@ -37,4 +37,3 @@ func (u clientErrorsAsBadRequest) UpdatedObject(ctx context.Context, oldObj runt
 	}
 	return obj, nil
 }
-
