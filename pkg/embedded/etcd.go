@@ -21,22 +21,26 @@ type EtcdConfig struct {
 	CertFile, KeyFile, TrustedCAFile string
 	// StartTimeout bounds how long Start waits for etcd to be ready.
 	StartTimeout time.Duration
+	// ClientURL and PeerURL, when set, are where etcd listens; otherwise
+	// free loopback ports are picked. Restarting on the same ports lets
+	// clients reconnect.
+	ClientURL, PeerURL string
 }
 
 // Etcd is a running single-member etcd on loopback.
 type Etcd struct {
-	server    *embed.Etcd
-	ClientURL string
+	server             *embed.Etcd
+	ClientURL, PeerURL string
 }
 
 // StartEtcd starts etcd on free loopback ports and waits until it serves.
 // Data written before under DataDir is kept.
 func StartEtcd(ctx context.Context, c EtcdConfig) (*Etcd, error) {
-	clientURL, err := freeLoopbackURL("https")
+	clientURL, err := urlOrFree(c.ClientURL, "https")
 	if err != nil {
 		return nil, err
 	}
-	peerURL, err := freeLoopbackURL("http")
+	peerURL, err := urlOrFree(c.PeerURL, "http")
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +69,7 @@ func StartEtcd(ctx context.Context, c EtcdConfig) (*Etcd, error) {
 	}
 	select {
 	case <-server.Server.ReadyNotify():
-		return &Etcd{server: server, ClientURL: clientURL.String()}, nil
+		return &Etcd{server: server, ClientURL: clientURL.String(), PeerURL: peerURL.String()}, nil
 	case err := <-server.Err():
 		server.Close()
 		return nil, fmt.Errorf("embedded etcd failed: %w", err)
@@ -86,6 +90,13 @@ func (e *Etcd) Stop() {
 // Err reports errors etcd hits after it started.
 func (e *Etcd) Err() <-chan error {
 	return e.server.Err()
+}
+
+func urlOrFree(given, scheme string) (*url.URL, error) {
+	if given != "" {
+		return url.Parse(given)
+	}
+	return freeLoopbackURL(scheme)
 }
 
 func freeLoopbackURL(scheme string) (*url.URL, error) {

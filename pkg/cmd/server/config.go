@@ -2,13 +2,15 @@ package server
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/healthz"
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
-	basecompatibility "k8s.io/component-base/compatibility"
 
 	"github.com/example/extension-apiserver/pkg/apiserver"
 	generatedopenapi "github.com/example/extension-apiserver/pkg/generated/openapi"
@@ -26,8 +28,12 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	serverConfig.OpenAPIV3Config.Info.Title = apiserver.Name
 	serverConfig.OpenAPIV3Config.Info.Version = "v1"
 
-	serverConfig.FeatureGate = o.ComponentGlobalsRegistry.FeatureGateFor(basecompatibility.DefaultKubeComponent)
-	serverConfig.EffectiveVersion = o.ComponentGlobalsRegistry.EffectiveVersionFor(basecompatibility.DefaultKubeComponent)
+	if err := o.ServerRun.DefaultAdvertiseAddress(o.RecommendedOptions.SecureServing.SecureServingOptions); err != nil {
+		return nil, err
+	}
+	if err := o.ServerRun.ApplyTo(&serverConfig.Config); err != nil {
+		return nil, err
+	}
 
 	// etcd is applied below through a storage factory that knows each
 	// group's storage version; the recommended path has only one codec.
@@ -51,6 +57,12 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	if err := o.RecommendedOptions.Etcd.ApplyWithStorageFactoryTo(factory, &serverConfig.Config); err != nil {
 		return nil, err
 	}
+
+	// An etcd outage makes the server unready, not dead: restarting it
+	// would not bring etcd back, so etcd is not a liveness check.
+	serverConfig.LivezChecks = slices.DeleteFunc(serverConfig.LivezChecks, func(c healthz.HealthChecker) bool {
+		return strings.HasPrefix(c.Name(), "etcd")
+	})
 
 	serverConfig.Authentication.Authenticator = anonymousOnlyForHealthChecks(serverConfig.Authentication.Authenticator)
 	return &apiserver.Config{GenericConfig: serverConfig}, nil

@@ -36,7 +36,10 @@ const DefaultEtcdPrefix = "/extension-apiserver"
 
 // Options are the server's flags.
 type Options struct {
-	RecommendedOptions       *genericoptions.RecommendedOptions
+	RecommendedOptions *genericoptions.RecommendedOptions
+	// ServerRun holds request timeouts, in-flight limits, body size limit
+	// and shutdown behaviour.
+	ServerRun                *genericoptions.ServerRunOptions
 	ComponentGlobalsRegistry basecompatibility.ComponentGlobalsRegistry
 
 	// Mode is auto, standalone or aggregated.
@@ -71,6 +74,7 @@ func NewOptions(out io.Writer) *Options {
 		StorageVersions:          map[string]string{},
 		Out:                      out,
 	}
+	o.ServerRun = genericoptions.NewServerRunOptionsForComponent(basecompatibility.DefaultKubeComponent, o.ComponentGlobalsRegistry)
 	o.RecommendedOptions.SecureServing.BindPort = 8443
 	registerAdmissionPlugins(o.RecommendedOptions.Admission)
 	o.RecommendedOptions.ExtraAdmissionInitializers = o.admissionInitializers
@@ -90,7 +94,8 @@ func defaultStorageVersions() []schema.GroupVersion {
 // AddFlags registers every flag.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.RecommendedOptions.AddFlags(fs)
-	o.ComponentGlobalsRegistry.AddFlags(fs)
+	// Also the feature gate and emulated version flags of the registry.
+	o.ServerRun.AddUniversalFlags(fs)
 	fs.StringVar(&o.Mode, "mode", o.Mode, "standalone (local PKI, admin kubeconfig, no kube-apiserver), aggregated (delegated "+
 		"authentication and authorization through the kube-apiserver of --kubeconfig or the in-cluster configuration), "+
 		"or auto: aggregated when such a kube-apiserver is configured, standalone otherwise.")
@@ -156,6 +161,7 @@ func (o *Options) Validate() error {
 		recommended.Etcd = nil
 	}
 	errs := recommended.Validate()
+	errs = append(errs, o.ServerRun.Validate()...)
 	errs = append(errs, o.ComponentGlobalsRegistry.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		errs = append(errs, fmt.Errorf("--secure-port must not be 0: the server serves HTTPS only"))

@@ -156,6 +156,27 @@ func (s *Server) Clientset(t testing.TB) clientset.Interface {
 type Etcd struct {
 	URL                       string
 	CAFile, CertFile, KeyFile string
+
+	config embedded.EtcdConfig
+	server *embedded.Etcd
+}
+
+// Stop stops etcd, as an outage would.
+func (e *Etcd) Stop() {
+	if e.server != nil {
+		e.server.Stop()
+		e.server = nil
+	}
+}
+
+// Restart starts etcd again on the same ports and data.
+func (e *Etcd) Restart(t testing.TB) {
+	t.Helper()
+	server, err := embedded.StartEtcd(context.Background(), e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.server = server
 }
 
 // Flags point a server at this etcd.
@@ -172,18 +193,21 @@ func StartEtcd(t testing.TB) *Etcd {
 	if _, err := localPKI.Ensure(nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	etcd, err := embedded.StartEtcd(context.Background(), embedded.EtcdConfig{
+	config := embedded.EtcdConfig{
 		DataDir:       filepath.Join(dir, "data"),
 		CertFile:      localPKI.File("etcd-server", ".crt"),
 		KeyFile:       localPKI.File("etcd-server", ".key"),
 		TrustedCAFile: localPKI.CAFile(),
-	})
+	}
+	etcd, err := embedded.StartEtcd(context.Background(), config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(etcd.Stop)
+	config.ClientURL, config.PeerURL = etcd.ClientURL, etcd.PeerURL
 	certFile, keyFile := pki.Paths(localPKI.Dir, "etcd-client")
-	return &Etcd{URL: etcd.ClientURL, CAFile: localPKI.CAFile(), CertFile: certFile, KeyFile: keyFile}
+	e := &Etcd{URL: etcd.ClientURL, CAFile: localPKI.CAFile(), CertFile: certFile, KeyFile: keyFile, config: config, server: etcd}
+	t.Cleanup(e.Stop)
+	return e
 }
 
 // Client returns an etcd client for reading what the servers stored.
