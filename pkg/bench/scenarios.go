@@ -138,7 +138,7 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string) ([]S
 // cluster's etcd under its own prefix, with delegated authentication and
 // authorization, serving the local serving certificate.
 func startSampleAPIServer(ctx context.Context, c *localcluster.Cluster, binDir string) (int, string, error) {
-	port, err := freeLoopbackPort()
+	port, err := localcluster.FreePort()
 	if err != nil {
 		return 0, "", err
 	}

@@ -105,7 +105,7 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	}
 	c.logf("kube-apiserver is ready at %s (%.1fs)", c.KubeAPIServerURL, time.Since(start).Seconds())
 
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -139,11 +139,11 @@ func Down(dir string) error {
 }
 
 func (c *Cluster) startEtcd(ctx context.Context) error {
-	clientPort, err := freePort()
+	clientPort, err := FreePort()
 	if err != nil {
 		return err
 	}
-	peerPort, err := freePort()
+	peerPort, err := FreePort()
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (c *Cluster) startEtcd(ctx context.Context) error {
 }
 
 func (c *Cluster) startKubeAPIServer(ctx context.Context, certs controlPlaneCerts) error {
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return err
 	}

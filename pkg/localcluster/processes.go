@@ -97,8 +97,8 @@ func pidOf(dir, name string) (int, error) {
 	return 0, fmt.Errorf("no process %q in %s", name, dir)
 }
 
-// freePort returns a loopback TCP port nothing listens on right now.
-func freePort() (int, error) {
+// FreePort returns a loopback TCP port nothing listens on right now.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

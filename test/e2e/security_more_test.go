@@ -47,18 +47,9 @@ func TestFrontProxyNameMustBeAllowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
-		RootCAs: servingRoots(t), Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}}
-	req, _ := http.NewRequest(http.MethodGet, cluster.ExtensionAPIServerURL+"/apis/stable.example.com/v1/namespaces/default/crontabs", nil)
-	req.Header.Set("X-Remote-User", "local-admin")
-	req.Header.Set("X-Remote-Group", "system:masters")
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("identity headers with a front-proxy certificate of the wrong name: %d, want 401", resp.StatusCode)
+	code := forgedHeaderRequest(t, &cert)
+	if code != http.StatusUnauthorized {
+		t.Errorf("identity headers with a front-proxy certificate of the wrong name: %d, want 401", code)
 	}
 }
 
@@ -86,13 +77,16 @@ func TestEveryVerbNeedsRBAC(t *testing.T) {
 	ctx := context.Background()
 	ct := crontabWith("daves", "busybox", 1)
 	for verb, call := range map[string]func() error{
-		"get":              func() error { _, err := crontabs.Get(ctx, "x", metav1.GetOptions{}); return err },
-		"list":             func() error { _, err := crontabs.List(ctx, metav1.ListOptions{}); return err },
-		"watch":            func() error { _, err := crontabs.Watch(ctx, metav1.ListOptions{}); return err },
-		"create":           func() error { _, err := crontabs.Create(ctx, ct, metav1.CreateOptions{}); return err },
-		"update":           func() error { _, err := crontabs.Update(ctx, ct, metav1.UpdateOptions{}); return err },
-		"update status":    func() error { _, err := crontabs.UpdateStatus(ctx, ct, metav1.UpdateOptions{}); return err },
-		"patch":            func() error { _, err := crontabs.Patch(ctx, "x", types.MergePatchType, []byte(`{}`), metav1.PatchOptions{}); return err },
+		"get":           func() error { _, err := crontabs.Get(ctx, "x", metav1.GetOptions{}); return err },
+		"list":          func() error { _, err := crontabs.List(ctx, metav1.ListOptions{}); return err },
+		"watch":         func() error { _, err := crontabs.Watch(ctx, metav1.ListOptions{}); return err },
+		"create":        func() error { _, err := crontabs.Create(ctx, ct, metav1.CreateOptions{}); return err },
+		"update":        func() error { _, err := crontabs.Update(ctx, ct, metav1.UpdateOptions{}); return err },
+		"update status": func() error { _, err := crontabs.UpdateStatus(ctx, ct, metav1.UpdateOptions{}); return err },
+		"patch": func() error {
+			_, err := crontabs.Patch(ctx, "x", types.MergePatchType, []byte(`{}`), metav1.PatchOptions{})
+			return err
+		},
 		"delete":           func() error { return crontabs.Delete(ctx, "x", metav1.DeleteOptions{}) },
 		"deletecollection": func() error { return crontabs.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}) },
 		"get scale":        func() error { _, err := crontabs.GetScale(ctx, "x", metav1.GetOptions{}); return err },

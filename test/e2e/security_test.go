@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"net/http"
 	"strings"
 	"testing"
@@ -89,30 +88,7 @@ func TestAuthenticationAndAuthorizationThroughTheAggregator(t *testing.T) {
 // directly, as kube-apiserver's front proxy would, but without its client
 // certificate: the X-Remote-* headers must not be believed.
 func TestForgedIdentityHeadersAreIgnored(t *testing.T) {
-	servingCA, err := pki.Load(cluster.Dir+"/serving", "serving-ca")
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(servingCA.Cert)
-	request := func(cert *tls.Certificate) int {
-		t.Helper()
-		tlsConfig := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-		if cert != nil {
-			tlsConfig.Certificates = []tls.Certificate{*cert}
-		}
-		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig}}
-		req, _ := http.NewRequest(http.MethodGet, cluster.ExtensionAPIServerURL+"/apis/stable.example.com/v1/namespaces/default/crontabs", nil)
-		req.Header.Set("X-Remote-User", "local-admin")
-		req.Header.Set("X-Remote-Group", "system:masters")
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if code := request(nil); code != http.StatusUnauthorized {
+	if code := forgedHeaderRequest(t, nil); code != http.StatusUnauthorized {
 		t.Errorf("forged headers without a client certificate: %d, want 401", code)
 	}
 	// A valid user certificate that is not the front proxy's: the server
@@ -130,7 +106,27 @@ func TestForgedIdentityHeadersAreIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := request(&cert); code != http.StatusForbidden {
+	if code := forgedHeaderRequest(t, &cert); code != http.StatusForbidden {
 		t.Errorf("forged headers with another user's certificate: %d, want 403 (the user of the certificate)", code)
 	}
+}
+
+// forgedHeaderRequest lists CronTabs directly from the extension server,
+// presenting cert (if any) and identity headers claiming an admin.
+func forgedHeaderRequest(t *testing.T, cert *tls.Certificate) int {
+	t.Helper()
+	tlsConfig := &tls.Config{RootCAs: servingRoots(t), MinVersion: tls.VersionTLS12}
+	if cert != nil {
+		tlsConfig.Certificates = []tls.Certificate{*cert}
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig}}
+	req, _ := http.NewRequest(http.MethodGet, cluster.ExtensionAPIServerURL+"/apis/stable.example.com/v1/namespaces/default/crontabs", nil)
+	req.Header.Set("X-Remote-User", "local-admin")
+	req.Header.Set("X-Remote-Group", "system:masters")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
