@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // EtcdConfig says where the embedded etcd keeps its data and which
@@ -31,6 +34,7 @@ type EtcdConfig struct {
 type Etcd struct {
 	server             *embed.Etcd
 	ClientURL, PeerURL string
+	stopping           *atomic.Bool
 }
 
 // StartEtcd starts etcd on free loopback ports and waits until it serves.
@@ -56,8 +60,16 @@ func StartEtcd(ctx context.Context, c EtcdConfig) (*Etcd, error) {
 	cfg.ClientTLSInfo.KeyFile = c.KeyFile
 	cfg.ClientTLSInfo.TrustedCAFile = c.TrustedCAFile
 	cfg.ClientTLSInfo.ClientCertAuth = true
-	cfg.LogLevel = "error"
-	cfg.LogOutputs = []string{"stderr"}
+	// Errors only, and none once Stop began: closing its listeners makes
+	// etcd log each of them as a failure, with a stack trace.
+	stopping := &atomic.Bool{}
+	logger, err := zap.NewProduction(zap.IncreaseLevel(zapcore.ErrorLevel), zap.WrapCore(func(core zapcore.Core) zapcore.Core {
+		return quietWhenStopping{Core: core, stopping: stopping}
+	}))
+	if err != nil {
+		return nil, err
+	}
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
 
 	server, err := embed.StartEtcd(cfg)
 	if err != nil {
@@ -69,7 +81,7 @@ func StartEtcd(ctx context.Context, c EtcdConfig) (*Etcd, error) {
 	}
 	select {
 	case <-server.Server.ReadyNotify():
-		return &Etcd{server: server, ClientURL: clientURL.String(), PeerURL: peerURL.String()}, nil
+		return &Etcd{server: server, ClientURL: clientURL.String(), PeerURL: peerURL.String(), stopping: stopping}, nil
 	case err := <-server.Err():
 		server.Close()
 		return nil, fmt.Errorf("embedded etcd failed: %w", err)
@@ -84,7 +96,25 @@ func StartEtcd(ctx context.Context, c EtcdConfig) (*Etcd, error) {
 
 // Stop closes etcd after its pending writes are flushed.
 func (e *Etcd) Stop() {
+	e.stopping.Store(true)
 	e.server.Close()
+}
+
+// quietWhenStopping drops log entries once the etcd is being stopped.
+type quietWhenStopping struct {
+	zapcore.Core
+	stopping *atomic.Bool
+}
+
+func (q quietWhenStopping) Check(entry zapcore.Entry, checked *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if q.stopping.Load() {
+		return checked
+	}
+	return q.Core.Check(entry, checked)
+}
+
+func (q quietWhenStopping) With(fields []zapcore.Field) zapcore.Core {
+	return quietWhenStopping{Core: q.Core.With(fields), stopping: q.stopping}
 }
 
 // Err reports errors etcd hits after it started.
