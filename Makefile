@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 GO ?= go
 OUTPUT := _output
 
-.PHONY: all build run test gotest fuzz verify codegen tools demo demo-up demo-down bench
+.PHONY: all build run test gotest fuzz verify codegen tools demo demo-up demo-down bench ha-up ha-down test-faults
 
 all: build
 
@@ -44,6 +44,15 @@ verify: ## fail on stale generated code, unformatted or suspicious Go code
 
 gotest: tools ## run the Go tests: unit, integration (in-process servers) and e2e (behind kube-apiserver)
 	$(GO) test -count=1 -timeout 20m ./...
+
+ha-up: tools build ## 3-member etcd + 2 server replicas on loopback (.local/ha; kubeconfigs in .local/ha/replica-*/)
+	$(OUTPUT)/bin/local-cluster ha-up --dir .local/ha
+
+ha-down: ## stop the HA topology and remove .local/ha
+	$(OUTPUT)/bin/local-cluster ha-down --dir .local/ha
+
+test-faults: tools ## the fault suite, long form (the short form runs in make test)
+	$(GO) test -count=1 -timeout 30m -v ./test/faults -full
 
 FUZZTIME ?= 15s
 fuzz: ## fuzz decode + convert + validate of every kind (FUZZTIME=15s; longer by hand)

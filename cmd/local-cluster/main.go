@@ -4,6 +4,8 @@
 //	local-cluster certs [--out artifacts/deploy/generated]
 //	local-cluster up    [--dir .local/demo]
 //	local-cluster down  [--dir .local/demo]
+//	local-cluster ha-up [--dir .local/ha]   3 etcd members, 2 server replicas
+//	local-cluster ha-down [--dir .local/ha]
 package main
 
 import (
@@ -46,8 +48,10 @@ func main() {
 		if err == nil {
 			fmt.Printf("admin kubeconfig: %s\n", c.AdminKubeconfig())
 		}
-	case "down":
+	case "down", "ha-down":
 		err = localcluster.Down(*dir)
+	case "ha-up":
+		_, err = localcluster.HAUp(ctx, *dir, *binDir, func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) })
 	default:
 		usage()
 	}
@@ -58,6 +62,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: local-cluster certs|up|down [flags]")
+	fmt.Fprintln(os.Stderr, "usage: local-cluster certs|up|down|ha-up|ha-down [flags]")
 	os.Exit(2)
 }

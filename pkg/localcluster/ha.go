@@ -1,0 +1,170 @@
+package localcluster
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/example/extension-apiserver/pkg/embedded"
+)
+
+// HA is the local highly available topology: a 3-member etcd cluster and
+// two replicas of the server on one etcd prefix, in standalone
+// authentication (one local CA, so one kubeconfig works for both).
+type HA struct {
+	Dir      string
+	BinDir   string
+	Members  []*Process
+	Replicas []*Process
+}
+
+// Process is one member or replica, restartable with the same flags.
+type Process struct {
+	Name   string
+	Binary string
+	Args   []string
+	PID    int
+	// URL is the etcd client URL or the server's HTTPS URL.
+	URL string
+	// Kubeconfig is the admin kubeconfig of a server replica.
+	Kubeconfig string
+}
+
+// EtcdEndpoints are the client URLs of every member.
+func (h *HA) EtcdEndpoints() []string {
+	var urls []string
+	for _, m := range h.Members {
+		urls = append(urls, m.URL)
+	}
+	return urls
+}
+
+// HAUp starts the topology in dir and waits until both replicas are ready.
+func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any)) (h *HA, err error) {
+	if dir, err = filepath.Abs(dir); err != nil {
+		return nil, err
+	}
+	if binDir, err = filepath.Abs(binDir); err != nil {
+		return nil, err
+	}
+	h = &HA{Dir: dir, BinDir: binDir}
+	defer func() {
+		if err != nil {
+			_ = stopAll(dir, 10*time.Second)
+		}
+	}()
+	var initial []string
+	for i := 0; i < 3; i++ {
+		clientPort, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		peerPort, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("etcd-%d", i)
+		client, peer := fmt.Sprintf("http://127.0.0.1:%d", clientPort), fmt.Sprintf("http://127.0.0.1:%d", peerPort)
+		initial = append(initial, name+"="+peer)
+		h.Members = append(h.Members, &Process{Name: name, Binary: filepath.Join(binDir, "etcd"), URL: client, Args: []string{
+			"--name=" + name, "--data-dir=" + filepath.Join(dir, name),
+			"--listen-client-urls=" + client, "--advertise-client-urls=" + client,
+			"--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
+			"--initial-cluster-token=extension-apiserver-ha", "--initial-cluster-state=new", "--log-level=warn",
+		}})
+	}
+	for _, m := range h.Members {
+		m.Args = append(m.Args, "--initial-cluster="+strings.Join(initial, ","))
+		if err := h.Start(m); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range h.Members {
+		if err := waitHTTP(ctx, http.DefaultClient, m.URL+"/readyz", time.Minute, m.PID); err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Name, err)
+		}
+	}
+	log("3-member etcd cluster is ready: %s", strings.Join(h.EtcdEndpoints(), ","))
+
+	// One CA for both replicas, copied into each replica's local dir.
+	shared := embedded.LocalPKI{Dir: filepath.Join(dir, "pki")}
+	if _, err := shared.Ensure(nil, nil); err != nil {
+		return nil, err
+	}
+	for i := 0; i < 2; i++ {
+		port, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("replica-%d", i)
+		local := filepath.Join(dir, name)
+		if err := copyDir(shared.Dir, filepath.Join(local, "pki")); err != nil {
+			return nil, err
+		}
+		r := &Process{Name: name, Binary: filepath.Join(binDir, "extension-apiserver"), URL: fmt.Sprintf("https://127.0.0.1:%d", port),
+			Kubeconfig: filepath.Join(local, "kubeconfig"), Args: []string{
+				"--mode=standalone", "--local-dir=" + local, "--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
+				"--etcd-servers=" + strings.Join(h.EtcdEndpoints(), ","), "--etcd-prefix=/extension-apiserver",
+			}}
+		h.Replicas = append(h.Replicas, r)
+		if err := h.Start(r); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range h.Replicas {
+		if err := h.WaitReady(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	log("replicas are ready: %s, %s (kubeconfigs %s, %s)", h.Replicas[0].URL, h.Replicas[1].URL, h.Replicas[0].Kubeconfig, h.Replicas[1].Kubeconfig)
+	return h, nil
+}
+
+// HADown stops the topology in dir and removes it.
+func HADown(dir string) error { return Down(dir) }
+
+// Start (re)starts a member or replica with its flags.
+func (h *HA) Start(p *Process) error {
+	pid, err := startDetached(h.Dir, p.Name, p.Binary, p.Args...)
+	p.PID = pid
+	return err
+}
+
+// Kill sends SIGKILL and waits until the process is gone.
+func (h *HA) Kill(p *Process) { h.signal(p, syscall.SIGKILL) }
+
+// Pause stops a process with SIGSTOP (a frozen process, not a dead one).
+func (h *HA) Pause(p *Process) { _ = syscall.Kill(p.PID, syscall.SIGSTOP) }
+
+// Resume continues a paused process.
+func (h *HA) Resume(p *Process) { _ = syscall.Kill(p.PID, syscall.SIGCONT) }
+
+func (h *HA) signal(p *Process, sig syscall.Signal) {
+	_ = syscall.Kill(p.PID, sig)
+	for deadline := time.Now().Add(10 * time.Second); alive(p.PID) && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// WaitReady waits until a server replica answers /readyz.
+func (h *HA) WaitReady(ctx context.Context, r *Process) error {
+	pki := embedded.LocalPKI{Dir: filepath.Join(h.Dir, "pki")}
+	client, err := certClient(pki.CAFile(), pki.File("admin", ".crt"), pki.File("admin", ".key"))
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, client, r.URL+"/readyz", 2*time.Minute, r.PID)
+}
+
+func copyDir(from, to string) error {
+	if err := os.MkdirAll(to, 0o700); err != nil {
+		return err
+	}
+	return exec.Command("cp", "-a", from+"/.", to+"/").Run()
+}

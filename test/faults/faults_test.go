@@ -1,0 +1,240 @@
+package faults
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+
+	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
+	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
+	"github.com/example/extension-apiserver/pkg/localcluster"
+)
+
+var full = flag.Bool("full", false, "the long form: more writers, every fault twice, a full etcd stop/start")
+
+func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	binDir := t.TempDir()
+	if err := os.Symlink(filepath.Join(root, "_output", "bin", "etcd"), filepath.Join(binDir, "etcd")); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "extension-apiserver"), "./cmd/extension-apiserver")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the server: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	ha, err := localcluster.HAUp(ctx, dir, binDir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = localcluster.HADown(dir) })
+
+	var replicas []clientset.Interface
+	for _, r := range ha.Replicas {
+		config, err := clientcmd.BuildConfigFromFlags("", r.Kubeconfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		config.Timeout = 15 * time.Second
+		replicas = append(replicas, clientset.NewForConfigOrDie(config))
+	}
+
+	// Writers: create, update and delete through both replicas, recording
+	// every outcome.
+	l := newLedger()
+	writers := 4
+	if *full {
+		writers = 8
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var seq atomic.Int64
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(int64(w)))
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				crontabs := replicas[i%2].StableV1().CronTabs("default")
+				existing := l.writable()
+				switch op := rng.Intn(10); {
+				case op < 5 || len(existing) == 0:
+					name := fmt.Sprintf("w%d-%d", w, seq.Add(1))
+					image := "image:" + name
+					_, err := crontabs.Create(ctx, &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: name},
+						Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: image, Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{})
+					l.record(name, err, true, image)
+				case op < 8:
+					name := existing[rng.Intn(len(existing))]
+					image := fmt.Sprintf("image:%s-v%d", name, seq.Add(1))
+					patch := fmt.Sprintf(`{"spec":{"image":%q}}`, image)
+					_, err := crontabs.Patch(ctx, name, "application/merge-patch+json", []byte(patch), metav1.PatchOptions{})
+					l.record(name, err, true, image)
+				default:
+					name := existing[rng.Intn(len(existing))]
+					err := crontabs.Delete(ctx, name, metav1.DeleteOptions{})
+					l.record(name, err, false, "")
+				}
+			}
+		}(w)
+	}
+
+	// Faults, one after another, while the writers run.
+	etcd, err := clientv3.New(clientv3.Config{Endpoints: ha.EtcdEndpoints(), DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer etcd.Close()
+	leader := func() *localcluster.Process {
+		for _, m := range ha.Members {
+			statusCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			status, err := etcd.Status(statusCtx, m.URL)
+			cancel()
+			if err == nil && status.Leader == status.Header.MemberId {
+				return m
+			}
+		}
+		t.Fatal("no etcd leader")
+		return nil
+	}
+	follower := func() *localcluster.Process {
+		l := leader()
+		for _, m := range ha.Members {
+			if m != l {
+				return m
+			}
+		}
+		return nil
+	}
+	restart := func(p *localcluster.Process) {
+		if err := ha.Start(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type fault struct {
+		name   string
+		inject func()
+	}
+	faults := []fault{
+		{"kill -9 an etcd follower", func() { m := follower(); ha.Kill(m); time.Sleep(2 * time.Second); restart(m) }},
+		{"kill -9 the etcd leader", func() { m := leader(); ha.Kill(m); time.Sleep(3 * time.Second); restart(m) }},
+		{"kill -9 a server replica", func() {
+			r := ha.Replicas[0]
+			ha.Kill(r)
+			time.Sleep(2 * time.Second)
+			restart(r)
+			if err := ha.WaitReady(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"SIGSTOP the etcd leader for 3s", func() { m := leader(); ha.Pause(m); time.Sleep(3 * time.Second); ha.Resume(m) }},
+	}
+	if *full {
+		faults = append(faults, faults...)
+		faults = append(faults, fault{"stop and start every etcd member", func() {
+			for _, m := range ha.Members {
+				ha.Kill(m)
+			}
+			time.Sleep(2 * time.Second)
+			for _, m := range ha.Members {
+				restart(m)
+			}
+		}})
+	}
+	time.Sleep(2 * time.Second)
+	var recoveries []string
+	for _, f := range faults {
+		start := time.Now()
+		f.inject()
+		before := l.snapshotAcks()
+		for deadline := time.Now().Add(60 * time.Second); l.snapshotAcks() < before+10; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no writes acknowledged for 60s after %q", f.name)
+			}
+		}
+		recoveries = append(recoveries, fmt.Sprintf("%s: writes flowing %.1fs after the fault began", f.name, time.Since(start).Seconds()))
+		time.Sleep(time.Second)
+	}
+	close(stop)
+	wg.Wait()
+	for _, r := range ha.Replicas {
+		if err := ha.WaitReady(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Check every acknowledged write against both replicas and etcd.
+	snapshot := l.snapshot()
+	lost, inDoubt := 0, 0
+	for name, e := range snapshot {
+		if e.inDoubt {
+			inDoubt++
+			continue
+		}
+		for i, cs := range replicas {
+			ct, err := cs.StableV1().CronTabs("default").Get(ctx, name, metav1.GetOptions{})
+			switch {
+			case e.exists && err != nil:
+				lost++
+				t.Errorf("replica %d: acknowledged %s is missing: %v", i, name, err)
+			case e.exists && ct.Spec.Image != e.image:
+				lost++
+				t.Errorf("replica %d: %s has image %q, the last acknowledged write set %q", i, name, ct.Spec.Image, e.image)
+			case !e.exists && !apierrors.IsNotFound(err):
+				lost++
+				t.Errorf("replica %d: acknowledged delete of %s, but: %v", i, name, err)
+			}
+		}
+		resp, err := etcd.Get(ctx, "/extension-apiserver/stable.example.com/crontabs/default/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.exists {
+			var stored stablev1.CronTab
+			if len(resp.Kvs) != 1 || json.Unmarshal(resp.Kvs[0].Value, &stored) != nil || stored.Spec.Image != e.image {
+				t.Errorf("etcd: %s does not hold the acknowledged image %q", name, e.image)
+			}
+		} else if len(resp.Kvs) != 0 {
+			t.Errorf("etcd: acknowledged delete of %s, but the key is there", name)
+		}
+	}
+	// Nothing exists that no write created.
+	for i, cs := range replicas {
+		list, err := cs.StableV1().CronTabs("default").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ct := range list.Items {
+			if _, known := snapshot[ct.Name]; !known {
+				t.Errorf("replica %d lists %s, which no write created", i, ct.Name)
+			}
+		}
+	}
+	t.Logf("writes attempted %d, acknowledged %d, failed (in doubt) %d; objects in doubt %d; acknowledged writes lost %d; faults survived %d",
+		l.attempted, l.acknowledged, l.failed, inDoubt, lost, len(faults))
+	for _, r := range recoveries {
+		t.Log(r)
+	}
+}

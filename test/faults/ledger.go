@@ -1,0 +1,76 @@
+// Package faults writes through both replicas of the HA topology while
+// etcd members and server replicas are killed, paused and restarted, and
+// checks that every acknowledged write is there afterwards.
+package faults
+
+import (
+	"sort"
+	"sync"
+)
+
+// entry is what the ledger knows of one object.
+type entry struct {
+	// exists and image are the state the last acknowledged write left.
+	exists bool
+	image  string
+	// inDoubt: a write failed; it may or may not have been applied, so the
+	// object is no longer written or checked.
+	inDoubt bool
+}
+
+// ledger records every write and its outcome.
+type ledger struct {
+	mu                              sync.Mutex
+	objects                         map[string]*entry
+	attempted, acknowledged, failed int
+}
+
+func newLedger() *ledger { return &ledger{objects: map[string]*entry{}} }
+
+func (l *ledger) record(name string, err error, exists bool, image string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.attempted++
+	e := l.objects[name]
+	if e == nil {
+		e = &entry{}
+		l.objects[name] = e
+	}
+	if err != nil {
+		l.failed++
+		e.inDoubt = true
+		return
+	}
+	l.acknowledged++
+	e.exists, e.image = exists, image
+}
+
+// writable returns the names of objects in a definite existing state.
+func (l *ledger) writable() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var names []string
+	for name, e := range l.objects {
+		if e.exists && !e.inDoubt {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (l *ledger) snapshot() map[string]entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]entry{}
+	for name, e := range l.objects {
+		out[name] = *e
+	}
+	return out
+}
+
+func (l *ledger) snapshotAcks() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.acknowledged
+}
