@@ -28,33 +28,8 @@ import (
 var full = flag.Bool("full", false, "the long form: more writers, every fault twice, a full etcd stop/start")
 
 func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
-	root, _ := filepath.Abs("../..")
-	binDir := t.TempDir()
-	if err := os.Symlink(filepath.Join(root, "_output", "bin", "etcd"), filepath.Join(binDir, "etcd")); err != nil {
-		t.Fatal(err)
-	}
-	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "extension-apiserver"), "./cmd/extension-apiserver")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the server: %v\n%s", err, out)
-	}
-	dir := t.TempDir()
+	ha, replicas := startHA(t)
 	ctx := context.Background()
-	ha, err := localcluster.HAUp(ctx, dir, binDir, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = localcluster.HADown(dir) })
-
-	var replicas []clientset.Interface
-	for _, r := range ha.Replicas {
-		config, err := clientcmd.BuildConfigFromFlags("", r.Kubeconfig)
-		if err != nil {
-			t.Fatal(err)
-		}
-		config.Timeout = 15 * time.Second
-		replicas = append(replicas, clientset.NewForConfigOrDie(config))
-	}
 
 	// Writers: create, update and delete through both replicas, recording
 	// every outcome.
@@ -237,4 +212,39 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 	for _, r := range recoveries {
 		t.Log(r)
 	}
+}
+
+// startHA builds this tree's server and starts the HA topology, stopped
+// when the test ends; it returns a clientset per replica.
+func startHA(t *testing.T) (*localcluster.HA, []clientset.Interface) {
+	t.Helper()
+	root, _ := filepath.Abs("../..")
+	binDir := t.TempDir()
+	if err := os.Symlink(filepath.Join(root, "_output", "bin", "etcd"), filepath.Join(binDir, "etcd")); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "extension-apiserver"), "./cmd/extension-apiserver")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the server: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	ha, err := localcluster.HAUp(ctx, dir, binDir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = localcluster.HADown(dir) })
+
+	var replicas []clientset.Interface
+	for _, r := range ha.Replicas {
+		config, err := clientcmd.BuildConfigFromFlags("", r.Kubeconfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		config.Timeout = 15 * time.Second
+		replicas = append(replicas, clientset.NewForConfigOrDie(config))
+	}
+
+	return ha, replicas
 }
