@@ -76,6 +76,15 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 		}(w)
 	}
 
+	// A watcher per replica, relisting whenever its watch ends.
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	watchers := []*watchStats{{}, {}}
+	var watching sync.WaitGroup
+	for i, cs := range replicas {
+		watching.Add(1)
+		go func() { defer watching.Done(); watchCronTabs(watchCtx, cs, watchers[i]) }()
+	}
+
 	// Faults, one after another, while the writers run.
 	etcd, err := clientv3.New(clientv3.Config{Endpoints: ha.EtcdEndpoints(), DialTimeout: 5 * time.Second})
 	if err != nil {
@@ -154,6 +163,15 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	time.Sleep(time.Second) // let the watchers see the last writes
+	stopWatching()
+	watching.Wait()
+	for i, w := range watchers {
+		if w.backwards != 0 || w.events == 0 {
+			t.Errorf("watcher of replica %d: %d events, %d relists, %d resourceVersions went backwards", i, w.events, w.relists, w.backwards)
+		}
+		t.Logf("watcher of replica %d: %d events in resourceVersion order, %d lists (after a 410 or a lost connection)", i, w.events, w.relists)
+	}
 	for _, r := range ha.Replicas {
 		if err := ha.WaitReady(ctx, r); err != nil {
 			t.Fatal(err)

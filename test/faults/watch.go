@@ -1,0 +1,68 @@
+package faults
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+
+	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
+)
+
+// watchStats is what one watcher saw: events, relists after its watch
+// ended (a 410 Gone, or the replica going away), and resourceVersions that
+// went backwards (which must never happen).
+type watchStats struct {
+	mu                         sync.Mutex
+	events, relists, backwards int
+	last                       uint64
+}
+
+func (s *watchStats) observe(rv string, relist bool) {
+	v, err := strconv.ParseUint(rv, 10, 64)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v < s.last {
+		s.backwards++
+	}
+	s.last = v
+	if relist {
+		s.relists++
+	} else {
+		s.events++
+	}
+}
+
+// watchCronTabs lists and watches CronTabs through one replica until ctx
+// is done, relisting whenever the watch ends, as an informer does.
+func watchCronTabs(ctx context.Context, cs clientset.Interface, stats *watchStats) {
+	crontabs := cs.StableV1().CronTabs("default")
+	for ctx.Err() == nil {
+		list, err := crontabs.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			time.Sleep(500 * time.Millisecond)
+			continue
+		}
+		stats.observe(list.ResourceVersion, true)
+		w, err := crontabs.Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion, AllowWatchBookmarks: true})
+		if err != nil {
+			continue
+		}
+		for ev := range w.ResultChan() {
+			if ev.Type == watch.Error {
+				break // e.g. 410 Gone: relist
+			}
+			if obj, err := meta.Accessor(ev.Object); err == nil {
+				stats.observe(obj.GetResourceVersion(), false)
+			}
+		}
+		w.Stop()
+	}
+}
