@@ -27,6 +27,34 @@ BOILERPLATE="${ROOT}/hack/boilerplate.go.txt"
 echo ">> deepcopy, defaulter, conversion"
 kube::codegen::gen_helpers --boilerplate "${BOILERPLATE}" "${ROOT}/pkg/apis"
 
+echo ">> protobuf (go-to-protobuf and protoc)"
+if ! command -v protoc >/dev/null 2>&1; then
+  echo "error: protoc is missing; install Debian's protobuf-compiler (apt-get install protobuf-compiler)" >&2
+  exit 1
+fi
+(cd "${CODEGEN_PKG}" && go install ./cmd/go-to-protobuf ./cmd/go-to-protobuf/protoc-gen-gogo)
+go install "golang.org/x/tools/cmd/goimports@$(go list -m -f '{{.Version}}' golang.org/x/tools)"
+go mod download github.com/gogo/protobuf
+# go-to-protobuf works in a GOPATH-shaped tree: this module, apimachinery's
+# .proto files and gogo.proto at their import paths.
+PROTO_ROOT=$(mktemp -d)
+trap 'rm -rf "${PROTO_ROOT}"' EXIT
+mkdir -p "${PROTO_ROOT}/src/$(dirname "${MODULE}")" "${PROTO_ROOT}/src/k8s.io" "${PROTO_ROOT}/src/github.com/gogo"
+ln -s "${ROOT}" "${PROTO_ROOT}/src/${MODULE}"
+ln -s "$(go list -m -f '{{.Dir}}' k8s.io/apimachinery)" "${PROTO_ROOT}/src/k8s.io/apimachinery"
+ln -s "$(go list -m -f '{{.Dir}}' github.com/gogo/protobuf)" "${PROTO_ROOT}/src/github.com/gogo/protobuf"
+PROTO_PACKAGES=(pkg/apis/stable/v1 pkg/apis/stable/v1beta1 pkg/apis/wardle/v1alpha1 pkg/apis/wardle/v1beta1)
+(
+  cd "${PROTO_ROOT}/src/${MODULE}"
+  PATH="${GOBIN}:${PATH}" go-to-protobuf \
+    --go-header-file "${BOILERPLATE}" \
+    --output-dir "${PROTO_ROOT}/src" \
+    --proto-import "${PROTO_ROOT}/src" \
+    --packages "$(printf "${MODULE}/%s," "${PROTO_PACKAGES[@]}" | sed 's/,$//')" \
+    --apimachinery-packages=-k8s.io/apimachinery/pkg/util/intstr,-k8s.io/apimachinery/pkg/api/resource,-k8s.io/apimachinery/pkg/runtime/schema,-k8s.io/apimachinery/pkg/runtime,-k8s.io/apimachinery/pkg/apis/meta/v1 \
+    2> >(grep -v '^[0-9/]* [0-9:]* protoc -I' >&2)
+)
+
 echo ">> openapi (with autoscaling/v1 for the scale subresource)"
 kube::codegen::gen_openapi \
   --output-dir "${ROOT}/pkg/generated/openapi" \

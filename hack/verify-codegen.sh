@@ -23,14 +23,14 @@ while IFS= read -r -d '' f; do
     echo "stale or missing: ${rel}" >&2
     stale=1
   fi
-done < <(find "${WORK}/pkg" "${WORK}/hack" -type f \( -name 'zz_generated*' -o -path '*/pkg/generated/*' -o -name 'api-rules-violations.list' \) -print0)
+done < <(find "${WORK}/pkg" "${WORK}/hack" -type f \( -name 'zz_generated*' -o -name 'generated.proto' -o -name 'generated.pb.go' -o -path '*/pkg/generated/*' -o -name 'api-rules-violations.list' \) -print0)
 while IFS= read -r -d '' f; do
   rel=${f#"${ROOT}/"}
   if [[ ! -e "${WORK}/${rel}" ]]; then
     echo "no longer generated: ${rel}" >&2
     stale=1
   fi
-done < <(find "${ROOT}/pkg" -type f \( -name 'zz_generated*' -o -path '*/pkg/generated/*' \) -print0)
+done < <(find "${ROOT}/pkg" -type f \( -name 'zz_generated*' -o -name 'generated.proto' -o -name 'generated.pb.go' -o -path '*/pkg/generated/*' \) -print0)
 
 if [[ ${stale} -ne 0 ]]; then
   echo "generated code is stale: run hack/update-codegen.sh (make codegen) and commit the result" >&2

@@ -13,3 +13,9 @@ import (
 func TestRoundTripTypes(t *testing.T) {
 	roundtrip.RoundTripTestForAPIGroup(t, Install, wardlefuzzer.Funcs)
 }
+
+// TestRoundTripProtobuf does the same through protobuf, the encoding
+// Kubernetes' own types have and CRDs cannot.
+func TestRoundTripProtobuf(t *testing.T) {
+	roundtrip.RoundTripProtobufTestForAPIGroup(t, Install, wardlefuzzer.Funcs)
+}
