@@ -69,7 +69,7 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string) ([]S
 	if err != nil {
 		return nil, err
 	}
-	for _, ns := range []string{"bench-direct", "bench-aggregated", "bench-crd", "bench-sample"} {
+	for _, ns := range []string{"bench-direct", "bench-protobuf", "bench-aggregated", "bench-crd", "bench-sample"} {
 		if _, err := c.Kubectl(ctx, "create", "namespace", ns); err != nil {
 			return nil, err
 		}
@@ -114,6 +114,10 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string) ([]S
 	}
 	oursDirect, err := NewAPITarget(direct(c.ExtensionAPIServerURL), crontabs, "CronTab", "bench-direct", CronTabSpec, "image")
 	if err := add("ours-direct", []int{oursPID}, oursDirect, err); err != nil {
+		return nil, err
+	}
+	oursProtobuf, err := NewProtobufCronTabTarget(direct(c.ExtensionAPIServerURL), "bench-protobuf")
+	if err := add("ours-direct-protobuf", []int{oursPID}, oursProtobuf, err); err != nil {
 		return nil, err
 	}
 	oursAggregated, err := NewAPITarget(admin, crontabs, "CronTab", "bench-aggregated", CronTabSpec, "image")
