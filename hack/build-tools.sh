@@ -33,60 +33,35 @@ up_to_date() {
   [[ "${force}" == false && -x "${BIN}/${bin}" && -f "${BIN}/${bin}.version" && "$(cat "${BIN}/${bin}.version")" == "${version}" ]]
 }
 
-build_etcd() {
-  if up_to_date etcd "${ETCD_VERSION}"; then
-    echo ">> etcd ${ETCD_VERSION}: cached in ${BIN}/etcd"
+# build_main NAME VERSION MODULE PACKAGE: builds PACKAGE, the main package
+# of MODULE at VERSION, from a one-requirement tools module.
+build_main() {
+  local name=$1 version=$2 module=$3 package=$4
+  if up_to_date "${name}" "${version}"; then
+    echo ">> ${name} ${version}: cached in ${BIN}/${name}"
     return
   fi
-  echo ">> building etcd ${ETCD_VERSION} (go.etcd.io/etcd/server/v3)"
-  local work="${ROOT}/_output/tools/etcd"
+  echo ">> building ${name} ${version} (${package})"
+  local work="${ROOT}/_output/tools/${name}"
   mkdir -p "${work}"
   cat > "${work}/go.mod" <<MOD
-module extension-apiserver-tools/etcd
+module extension-apiserver-tools/${name}
 
 go 1.26
 
-require go.etcd.io/etcd/server/v3 ${ETCD_VERSION}
+require ${module} ${version}
 MOD
-  cat > "${work}/tools.go" <<'GO'
+  cat > "${work}/tools.go" <<GO
 //go:build tools
 
 package tools
 
-import _ "go.etcd.io/etcd/server/v3"
+import _ "${package}"
 GO
-  (cd "${work}" && go mod tidy && go build -o "${BIN}/etcd" go.etcd.io/etcd/server/v3) \
-    || { echo "error: building etcd ${ETCD_VERSION} failed (is the Go module proxy reachable?)" >&2; exit 1; }
-  echo "${ETCD_VERSION}" > "${BIN}/etcd.version"
-  echo ">> built ${BIN}/etcd"
-}
-
-build_sample_apiserver() {
-  if up_to_date sample-apiserver "${STAGING_VERSION}"; then
-    echo ">> sample-apiserver ${STAGING_VERSION}: cached in ${BIN}/sample-apiserver"
-    return
-  fi
-  echo ">> building sample-apiserver ${STAGING_VERSION} (k8s.io/sample-apiserver)"
-  local work="${ROOT}/_output/tools/sample-apiserver"
-  mkdir -p "${work}"
-  cat > "${work}/go.mod" <<MOD
-module extension-apiserver-tools/sample-apiserver
-
-go 1.26
-
-require k8s.io/sample-apiserver ${STAGING_VERSION}
-MOD
-  cat > "${work}/tools.go" <<'GO'
-//go:build tools
-
-package tools
-
-import _ "k8s.io/sample-apiserver"
-GO
-  (cd "${work}" && go mod tidy && go build -o "${BIN}/sample-apiserver" k8s.io/sample-apiserver) \
-    || { echo "error: building sample-apiserver ${STAGING_VERSION} failed" >&2; exit 1; }
-  echo "${STAGING_VERSION}" > "${BIN}/sample-apiserver.version"
-  echo ">> built ${BIN}/sample-apiserver"
+  (cd "${work}" && go mod tidy && go build -o "${BIN}/${name}" "${package}") \
+    || { echo "error: building ${name} ${version} failed (is the Go module proxy reachable?)" >&2; exit 1; }
+  echo "${version}" > "${BIN}/${name}.version"
+  echo ">> built ${BIN}/${name}"
 }
 
 build_kube_apiserver() {
@@ -134,8 +109,8 @@ GO
 
 for t in "${targets[@]}"; do
   case "${t}" in
-    etcd) build_etcd ;;
+    etcd) build_main etcd "${ETCD_VERSION}" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 ;;
     kube-apiserver) build_kube_apiserver ;;
-    sample-apiserver) build_sample_apiserver ;;
+    sample-apiserver) build_main sample-apiserver "${STAGING_VERSION}" k8s.io/sample-apiserver k8s.io/sample-apiserver ;;
   esac
 done

@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 
@@ -49,15 +48,4 @@ func ServedVersions(group string) []string {
 		versions = append(versions, gv.Version)
 	}
 	return versions
-}
-
-// GroupResources returns every served resource, qualified by its group.
-func GroupResources() []schema.GroupResource {
-	var all []schema.GroupResource
-	for _, g := range Groups {
-		for r := range g.Resources {
-			all = append(all, schema.GroupResource{Group: g.Name, Resource: r})
-		}
-	}
-	return all
 }

@@ -108,19 +108,5 @@ func (t *APITarget) Watch(ctx context.Context) (<-chan int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	stamps := make(chan int64, 1024)
-	go func() {
-		defer close(stamps)
-		defer w.Stop()
-		for ev := range w.ResultChan() {
-			u, ok := ev.Object.(*unstructured.Unstructured)
-			if !ok {
-				continue
-			}
-			if nanos, err := strconv.ParseInt(u.GetAnnotations()[StampAnnotation], 10, 64); err == nil {
-				stamps <- nanos
-			}
-		}
-	}()
-	return stamps, nil
+	return stampsOf(w), nil
 }

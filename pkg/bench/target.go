@@ -6,7 +6,11 @@ package bench
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // Target is one scenario's way to store objects numbered 0..N-1.
@@ -31,3 +35,23 @@ const StampAnnotation = "bench.example.com/written-at"
 var padding = strings.Repeat("x", 300)
 
 func objectName(i int) string { return fmt.Sprintf("bench-%05d", i) }
+
+// stampsOf delivers the write time in StampAnnotation of every watched
+// object, until the watch ends.
+func stampsOf(w watch.Interface) <-chan int64 {
+	stamps := make(chan int64, 1024)
+	go func() {
+		defer close(stamps)
+		defer w.Stop()
+		for ev := range w.ResultChan() {
+			obj, err := meta.Accessor(ev.Object)
+			if err != nil {
+				continue // an error event
+			}
+			if nanos, err := strconv.ParseInt(obj.GetAnnotations()[StampAnnotation], 10, 64); err == nil {
+				stamps <- nanos
+			}
+		}
+	}()
+	return stamps
+}

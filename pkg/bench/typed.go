@@ -90,19 +90,5 @@ func (t *CronTabTarget) Watch(ctx context.Context) (<-chan int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	stamps := make(chan int64, 1024)
-	go func() {
-		defer close(stamps)
-		defer w.Stop()
-		for ev := range w.ResultChan() {
-			ct, ok := ev.Object.(*stablev1.CronTab)
-			if !ok {
-				continue
-			}
-			if nanos, err := strconv.ParseInt(ct.Annotations[StampAnnotation], 10, 64); err == nil {
-				stamps <- nanos
-			}
-		}
-	}()
-	return stamps, nil
+	return stampsOf(w), nil
 }

@@ -34,20 +34,8 @@ func servingRoots(t *testing.T) *x509.CertPool {
 // whose common name is not front-proxy-client does not make the identity
 // headers trusted.
 func TestFrontProxyNameMustBeAllowed(t *testing.T) {
-	frontProxyCA, err := pki.Load(cluster.CertsDir(), "front-proxy-ca")
-	if err != nil {
-		t.Fatal(err)
-	}
-	impostor, err := frontProxyCA.IssueClient("not-the-front-proxy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, _ := impostor.KeyPEM()
-	cert, err := tls.X509KeyPair(impostor.CertPEM(), keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := forgedHeaderRequest(t, &cert)
+	impostor := clientCertificate(t, "front-proxy-ca", "not-the-front-proxy")
+	code := forgedHeaderRequest(t, &impostor)
 	if code != http.StatusUnauthorized {
 		t.Errorf("identity headers with a front-proxy certificate of the wrong name: %d, want 401", code)
 	}

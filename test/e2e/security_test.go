@@ -93,20 +93,8 @@ func TestForgedIdentityHeadersAreIgnored(t *testing.T) {
 	}
 	// A valid user certificate that is not the front proxy's: the server
 	// knows mallory, and treats her as mallory, not as the header says.
-	ca, err := pki.Load(cluster.CertsDir(), "ca")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mallory, err := ca.IssueClient("mallory")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, _ := mallory.KeyPEM()
-	cert, err := tls.X509KeyPair(mallory.CertPEM(), keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := forgedHeaderRequest(t, &cert); code != http.StatusForbidden {
+	mallory := clientCertificate(t, "ca", "mallory")
+	if code := forgedHeaderRequest(t, &mallory); code != http.StatusForbidden {
 		t.Errorf("forged headers with another user's certificate: %d, want 403 (the user of the certificate)", code)
 	}
 }
@@ -129,4 +117,27 @@ func forgedHeaderRequest(t *testing.T, cert *tls.Certificate) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// clientCertificate issues a client certificate for user from one of the
+// cluster's CAs ("ca" or "front-proxy-ca").
+func clientCertificate(t *testing.T, caName, user string) tls.Certificate {
+	t.Helper()
+	ca, err := pki.Load(cluster.CertsDir(), caName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := ca.IssueClient(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := kp.KeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(kp.CertPEM(), keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
 }
