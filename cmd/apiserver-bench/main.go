@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/example/extension-apiserver/pkg/bench"
@@ -26,17 +28,29 @@ func main() {
 	binDir := flag.String("bin-dir", "_output/bin", "etcd, kube-apiserver, extension-apiserver and sample-apiserver")
 	out := flag.String("out", "_output/bench", "directory of results.json and ratios.svg")
 	dir := flag.String("dir", "", "state directory of the local cluster (default: a temporary directory)")
+	only := flag.String("scenarios", "", "comma-separated scenarios to run (default: all)")
+	var profile bench.ProfileOptions
+	flag.StringVar(&profile.Dir, "profile-dir", "", "write a CPU profile of the server of every scenario and phase here (make each phase outlast -profile-seconds with -objects)")
+	flag.IntVar(&profile.Seconds, "profile-seconds", 3, "length of each CPU profile")
+	serverArgs := flag.String("server-args", "", "extra space-separated flags of the extension API server, to compare settings")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o, *binDir, *out, *dir); err != nil {
+	if err := run(ctx, o, runConfig{binDir: *binDir, out: *out, dir: *dir, only: *only, profile: profile, serverArgs: strings.Fields(*serverArgs)}); err != nil {
 		fmt.Fprintf(os.Stderr, "apiserver-bench: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, o bench.Options, binDir, out, dir string) error {
+type runConfig struct {
+	binDir, out, dir, only string
+	profile                bench.ProfileOptions
+	serverArgs             []string
+}
+
+func run(ctx context.Context, o bench.Options, rc runConfig) error {
+	binDir, out, dir, only := rc.binDir, rc.out, rc.dir, rc.only
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "apiserver-bench-")
 		if err != nil {
@@ -45,18 +59,21 @@ func run(ctx context.Context, o bench.Options, binDir, out, dir string) error {
 		dir = tmp
 	}
 	logf := func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) }
-	c, err := localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: binDir, DeployDir: "artifacts/deploy", NoController: true, Log: logf})
+	c, err := localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: binDir, DeployDir: "artifacts/deploy", NoController: true, ServerArgs: rc.serverArgs, Log: logf})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = localcluster.Down(dir) }()
-	scenarios, err := bench.Scenarios(ctx, c, binDir)
+	scenarios, err := bench.Scenarios(ctx, c, binDir, rc.profile)
 	if err != nil {
 		return err
 	}
 	var results []bench.Result
 	var names []string
 	for _, sc := range scenarios {
+		if only != "" && !slices.Contains(strings.Split(only, ","), sc.Name) {
+			continue
+		}
 		names = append(names, sc.Name)
 		results = append(results, bench.Run(ctx, sc, o, logf)...)
 		if ctx.Err() != nil {

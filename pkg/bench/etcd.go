@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // EtcdTarget stores the same JSON objects directly in etcd, as an API
@@ -25,13 +26,12 @@ func NewEtcdTarget(client *clientv3.Client, prefix string) *EtcdTarget {
 func (t *EtcdTarget) key(i int) string { return t.prefix + objectName(i) }
 
 func (t *EtcdTarget) value(i int, stamp int64, image string) string {
-	obj := map[string]any{
-		"apiVersion": "stable.example.com/v1", "kind": "CronTab",
-		"metadata": map[string]any{"name": objectName(i), "namespace": "default",
-			"annotations": map[string]any{"bench.example.com/padding": padding, StampAnnotation: strconv.FormatInt(stamp, 10)}},
-		"spec": map[string]any{"cronSpec": "*/5 * * * *", "image": image, "replicas": 2},
+	obj := wireObject{APIVersion: "stable.example.com/v1", Kind: "CronTab",
+		Metadata: metav1.ObjectMeta{Name: objectName(i), Namespace: "default", Labels: map[string]string{"app.kubernetes.io/part-of": "bench"},
+			Annotations: benchAnnotations(map[string]string{StampAnnotation: strconv.FormatInt(stamp, 10)})},
+		Spec: map[string]any{"cronSpec": "*/5 * * * *", "image": image, "replicas": 2},
 	}
-	data, _ := json.Marshal(obj)
+	data, _ := json.Marshal(&obj)
 	return string(data)
 }
 
@@ -51,8 +51,7 @@ func (t *EtcdTarget) Get(ctx context.Context, i int) error {
 		err = fmt.Errorf("%s not found", t.key(i))
 	}
 	if err == nil {
-		var obj map[string]any
-		err = json.Unmarshal(resp.Kvs[0].Value, &obj)
+		err = json.Unmarshal(resp.Kvs[0].Value, &wireObject{})
 	}
 	return err
 }
@@ -62,9 +61,9 @@ func (t *EtcdTarget) List(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, kv := range resp.Kvs {
-		var obj map[string]any
-		if err := json.Unmarshal(kv.Value, &obj); err != nil {
+	items := make([]wireObject, len(resp.Kvs))
+	for i, kv := range resp.Kvs {
+		if err := json.Unmarshal(kv.Value, &items[i]); err != nil {
 			return 0, err
 		}
 	}
@@ -108,9 +107,7 @@ func (t *EtcdTarget) Watch(ctx context.Context) (<-chan int64, error) {
 		defer close(stamps)
 		for resp := range w {
 			for _, ev := range resp.Events {
-				var obj struct {
-					Metadata struct{ Annotations map[string]string }
-				}
+				var obj wireObject
 				if json.Unmarshal(ev.Kv.Value, &obj) != nil {
 					continue
 				}

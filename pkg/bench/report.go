@@ -51,10 +51,10 @@ func WriteMarkdown(w io.Writer, scenarios []string, results []Result, o Options)
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Latency p50/p99 ms, errors, server CPU seconds per 1000 ops; RSS growth per 10,000 objects (MiB, on create):")
+	fmt.Fprintln(w, "Latency p50/p99 ms, errors, CPU seconds per 1000 ops of the server, the load generator and etcd; RSS growth per 10,000 objects (MiB, on create):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| scenario | op | p50 | p99 | errors | CPU s/1000 | RSS MiB/10k |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| scenario | op | p50 | p99 | errors | server CPU | client CPU | etcd CPU | RSS MiB/10k |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, sc := range scenarios {
 		for _, op := range Ops {
 			r, ok := find(results, sc, op)
@@ -65,7 +65,8 @@ func WriteMarkdown(w io.Writer, scenarios []string, results []Result, o Options)
 			if op == "create" {
 				rss = fmt.Sprintf("%.1f", r.RSSGrowthMiBPer10k)
 			}
-			fmt.Fprintf(w, "| %s | %s | %.2f | %.2f | %d | %.2f | %s |\n", sc, op, r.P50Ms, r.P99Ms, r.Errors, r.CPUSecondsPer1000, rss)
+			fmt.Fprintf(w, "| %s | %s | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %s |\n", sc, op, r.P50Ms, r.P99Ms, r.Errors,
+				r.CPUSecondsPer1000, r.ClientCPUSecondsPer1000, r.EtcdCPUSecondsPer1000, rss)
 		}
 	}
 }

@@ -15,6 +15,10 @@ type Scenario struct {
 	Target Target
 	// PIDs are the server processes whose CPU and memory count.
 	PIDs []int
+	// EtcdPID is the etcd behind the servers, whose CPU is reported apart.
+	EtcdPID int
+	// Profiler, when set, profiles the server during every timed phase.
+	Profiler *Profiler
 }
 
 // Options size a run.
@@ -35,6 +39,10 @@ type Result struct {
 	P99Ms             float64 `json:"p99_ms"`
 	Errors            int     `json:"errors"`
 	CPUSecondsPer1000 float64 `json:"cpu_seconds_per_1000_ops"`
+	// The load generator and etcd share the two cores with the server;
+	// their CPU shows how much of the machine the server had.
+	ClientCPUSecondsPer1000 float64 `json:"client_cpu_seconds_per_1000_ops"`
+	EtcdCPUSecondsPer1000   float64 `json:"etcd_cpu_seconds_per_1000_ops"`
 	// RSSGrowthMiBPer10k is set on create: resident memory growth of the
 	// server per 10,000 stored objects.
 	RSSGrowthMiBPer10k float64 `json:"rss_growth_mib_per_10k_objects,omitempty"`
@@ -46,7 +54,16 @@ type Result struct {
 func Run(ctx context.Context, sc Scenario, o Options, log func(string, ...any)) []Result {
 	var results []Result
 	phase := func(op string, count int, fn func(ctx context.Context, i int) error) Result {
+		var profiled func() error
+		if sc.Profiler != nil {
+			profiled = sc.Profiler.Start(ctx, sc.Name+"-"+op)
+		}
 		r := measure(ctx, sc, op, count, o.Workers, fn)
+		if profiled != nil {
+			if err := profiled(); err != nil {
+				log("%s %s: no profile: %v", sc.Name, op, err)
+			}
+		}
 		log("%-22s %-7s %8.0f ops/s  p50 %6.2f ms  p99 %7.2f ms  errors %d", sc.Name, op, r.OpsPerS, r.P50Ms, r.P99Ms, r.Errors)
 		return r
 	}
@@ -81,7 +98,7 @@ func measure(ctx context.Context, sc Scenario, op string, count, workers int, fn
 	var next atomic.Int64
 	var errCount atomic.Int64
 	var firstErr atomic.Value
-	cpuBefore, _ := cpuSeconds(sc.PIDs)
+	before := sampleCPU(sc)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -104,12 +121,9 @@ func measure(ctx context.Context, sc Scenario, op string, count, workers int, fn
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpuAfter, _ := cpuSeconds(sc.PIDs)
 	r := Result{Scenario: sc.Name, Op: op, OpsPerS: float64(count) / elapsed.Seconds(), Errors: int(errCount.Load())}
 	r.P50Ms, r.P99Ms = percentiles(latencies)
-	if count > 0 {
-		r.CPUSecondsPer1000 = (cpuAfter - cpuBefore) * 1000 / float64(count)
-	}
+	sampleCPU(sc).since(before, count, &r)
 	if e, ok := firstErr.Load().(string); ok {
 		r.FirstError = e
 	}
@@ -152,7 +166,7 @@ func watchFanOut(ctx context.Context, sc Scenario, o Options) Result {
 			}
 		}()
 	}
-	cpuBefore, _ := cpuSeconds(sc.PIDs)
+	before := sampleCPU(sc)
 	for i := 0; i < o.WatchWrites; i++ {
 		if err := sc.Target.Stamp(ctx, o.Objects+i, time.Now().UnixNano()); err != nil {
 			r.Errors++
@@ -161,7 +175,7 @@ func watchFanOut(ctx context.Context, sc Scenario, o Options) Result {
 		time.Sleep(10 * time.Millisecond) // a steady trickle, not a burst
 	}
 	received.Wait()
-	cpuAfter, _ := cpuSeconds(sc.PIDs)
+	after := sampleCPU(sc)
 	want := o.Watchers * o.WatchWrites
 	if missing := want - len(latencies); missing > 0 {
 		r.Errors += missing
@@ -171,7 +185,7 @@ func watchFanOut(ctx context.Context, sc Scenario, o Options) Result {
 	}
 	r.OpsPerS = float64(len(latencies)) / (float64(o.WatchWrites) * 0.01)
 	r.P50Ms, r.P99Ms = percentiles(latencies)
-	r.CPUSecondsPer1000 = (cpuAfter - cpuBefore) * 1000 / float64(max(want, 1))
+	after.since(before, want, &r)
 	cancel()
 	for i := 0; i < o.WatchWrites; i++ {
 		_ = sc.Target.Delete(ctx, o.Objects+i)

@@ -49,10 +49,17 @@ spec:
               labelSelector: {type: string}
 `
 
+// ProfileOptions ask for CPU profiles of the servers during each phase.
+type ProfileOptions struct {
+	// Dir receives <scenario>-<op>.pprof; empty means no profiles.
+	Dir     string
+	Seconds int
+}
+
 // Scenarios builds every scenario on a running local cluster: raw etcd,
 // this server direct and through the aggregator, the CRD, and
 // sample-apiserver (started here, from binDir, on the same etcd).
-func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string) ([]Scenario, error) {
+func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, profile ProfileOptions) ([]Scenario, error) {
 	admin, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
 	if err != nil {
 		return nil, err
@@ -104,12 +111,29 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string) ([]S
 		return nil, err
 	}
 	crontabs := schema.GroupVersionResource{Group: "stable.example.com", Version: "v1", Resource: "crontabs"}
+	// The profiled server of each scenario: through the aggregator, the
+	// added work is kube-apiserver's.
+	profiled := map[string][2]string{
+		"ours-direct":          {c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
+		"ours-direct-protobuf": {c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
+		"ours-aggregated":      {c.KubeAPIServerURL, filepath.Join(c.CertsDir(), "ca.crt")},
+		"crd":                  {c.KubeAPIServerURL, filepath.Join(c.CertsDir(), "ca.crt")},
+		"sample-apiserver":     {sampleURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
+	}
 	var scenarios []Scenario
 	add := func(name string, pids []int, target Target, err error) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		scenarios = append(scenarios, Scenario{Name: name, Target: target, PIDs: pids})
+		sc := Scenario{Name: name, Target: target, PIDs: pids, EtcdPID: etcdPID}
+		if server, ok := profiled[name]; ok && profile.Dir != "" {
+			sc.Profiler, err = NewProfiler(server[0], server[1], filepath.Join(c.CertsDir(), "admin.crt"), filepath.Join(c.CertsDir(), "admin.key"),
+				profile.Dir, profile.Seconds)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		scenarios = append(scenarios, sc)
 		return nil
 	}
 	oursDirect, err := NewAPITarget(direct(c.ExtensionAPIServerURL), crontabs, "CronTab", "bench-direct", CronTabSpec, "image")

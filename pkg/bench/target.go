@@ -34,6 +34,17 @@ const StampAnnotation = "bench.example.com/written-at"
 // padding makes every object about 0.5 KB in every scenario.
 var padding = strings.Repeat("x", 300)
 
+// benchAnnotations are the annotations of every benchmark object, plus
+// extra. skip-cleanup keeps our CronTabCleanup admission plugin from adding
+// a finalizer no controller would remove during the run.
+func benchAnnotations(extra map[string]string) map[string]string {
+	all := map[string]string{"bench.example.com/padding": padding, "stable.example.com/skip-cleanup": "true"}
+	for k, v := range extra {
+		all[k] = v
+	}
+	return all
+}
+
 func objectName(i int) string { return fmt.Sprintf("bench-%05d", i) }
 
 // stampsOf delivers the write time in StampAnnotation of every watched

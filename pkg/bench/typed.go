@@ -34,12 +34,8 @@ func NewProtobufCronTabTarget(config *rest.Config, namespace string) (*CronTabTa
 }
 
 func (t *CronTabTarget) object(i int, annotations map[string]string) *stablev1.CronTab {
-	all := map[string]string{"bench.example.com/padding": padding, "stable.example.com/skip-cleanup": "true"}
-	for k, v := range annotations {
-		all[k] = v
-	}
 	return &stablev1.CronTab{
-		ObjectMeta: metav1.ObjectMeta{Name: objectName(i), Labels: map[string]string{"app.kubernetes.io/part-of": "bench"}, Annotations: all},
+		ObjectMeta: metav1.ObjectMeta{Name: objectName(i), Labels: map[string]string{"app.kubernetes.io/part-of": "bench"}, Annotations: benchAnnotations(annotations)},
 		Spec:       stablev1.CronTabSpec{CronSpec: "*/5 * * * *", Image: "registry.example.com/cron:" + strconv.Itoa(i), Replicas: ptr.To[int32](2)},
 	}
 }

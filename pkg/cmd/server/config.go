@@ -42,6 +42,10 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	if o.mode == ModeStandalone {
 		recommended.Admission = nil // built below without the core API
 	}
+	clientCA, err := o.pinClientCA()
+	if err != nil {
+		return nil, err
+	}
 	if err := recommended.ApplyTo(serverConfig); err != nil {
 		return nil, err
 	}
@@ -64,7 +68,7 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		return strings.HasPrefix(c.Name(), "etcd")
 	})
 
-	serverConfig.Authentication.Authenticator = anonymousOnlyForHealthChecks(serverConfig.Authentication.Authenticator)
+	serverConfig.Authentication.Authenticator = anonymousOnlyForHealthChecks(fastCertificateAuthentication(serverConfig, clientCA))
 	return &apiserver.Config{GenericConfig: serverConfig}, nil
 }
 

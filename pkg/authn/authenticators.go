@@ -1,0 +1,89 @@
+package authn
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/authenticatorfactory"
+	"k8s.io/apiserver/pkg/authentication/group"
+	"k8s.io/apiserver/pkg/authentication/request/headerrequest"
+	"k8s.io/apiserver/pkg/authentication/request/union"
+	x509request "k8s.io/apiserver/pkg/authentication/request/x509"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+)
+
+// ClientCertificate authenticates a request by its client certificate
+// signed by clientCA: the common name is the user, the organisations are
+// its groups.
+func ClientCertificate(clientCA dynamiccertificates.CAContentProvider, verified *VerifiedChains) authenticator.Request {
+	return authenticator.RequestFunc(func(req *http.Request) (*authenticator.Response, bool, error) {
+		if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 {
+			return nil, false, nil
+		}
+		opts, ok := clientCA.VerifyOptions()
+		if !ok {
+			return nil, false, nil
+		}
+		chains, err := verified.Verify(opts, req.TLS.PeerCertificates)
+		if err != nil {
+			return nil, false, fmt.Errorf("verifying client certificate %q: %w", req.TLS.PeerCertificates[0].Subject.CommonName, err)
+		}
+		var errs []error
+		for _, chain := range chains {
+			resp, ok, err := x509request.CommonNameUserConversion.User(chain)
+			if ok {
+				return resp, true, nil
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return nil, false, utilerrors.NewAggregate(errs)
+	})
+}
+
+// RequestHeader authenticates a request from the front proxy (the
+// aggregator): its client certificate is signed by the request-header CA
+// and has an allowed common name, and the user is in the configured
+// headers.
+func RequestHeader(cfg *authenticatorfactory.RequestHeaderConfig, verified *VerifiedChains) authenticator.Request {
+	fromHeaders := headerrequest.NewDynamic(cfg.UsernameHeaders, cfg.UIDHeaders, cfg.GroupHeaders, cfg.ExtraHeaderPrefixes)
+	return authenticator.RequestFunc(func(req *http.Request) (*authenticator.Response, bool, error) {
+		if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 {
+			return nil, false, nil
+		}
+		opts, ok := cfg.CAContentProvider.VerifyOptions()
+		if !ok {
+			return nil, false, nil
+		}
+		if _, err := verified.Verify(opts, req.TLS.PeerCertificates); err != nil {
+			return nil, false, err
+		}
+		allowed := cfg.AllowedClientNames.Value()
+		if name := req.TLS.PeerCertificates[0].Subject.CommonName; len(allowed) > 0 && !slices.Contains(allowed, name) {
+			return nil, false, fmt.Errorf("front proxy client certificate %q is not one of the allowed names %v", name, allowed)
+		}
+		return fromHeaders.AuthenticateRequest(req)
+	})
+}
+
+// CertificatesFirst tries the certificate authenticators, in order, and
+// falls back to delegate (the complete authenticator of k8s.io/apiserver:
+// tokens, anonymous) when none of them authenticates the request. A
+// request refused here is decided by delegate, so no outcome differs from
+// delegate's own, only its cost.
+func CertificatesFirst(delegate authenticator.Request, certificates ...authenticator.Request) authenticator.Request {
+	if delegate == nil || len(certificates) == 0 {
+		return delegate
+	}
+	first := group.NewAuthenticatedGroupAdder(union.New(certificates...))
+	return authenticator.RequestFunc(func(req *http.Request) (*authenticator.Response, bool, error) {
+		if resp, ok, err := first.AuthenticateRequest(req); ok && err == nil {
+			return resp, true, nil
+		}
+		return delegate.AuthenticateRequest(req)
+	})
+}

@@ -1,0 +1,78 @@
+package bench
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Profiler takes CPU profiles of a server's /debug/pprof while the load
+// runs, so that a benchmark run explains its own figures.
+type Profiler struct {
+	baseURL string
+	client  *http.Client
+	dir     string
+	seconds int
+}
+
+// NewProfiler profiles the server at baseURL, authenticating with the
+// client certificate and trusting caFile; profiles go to dir.
+func NewProfiler(baseURL, caFile, certFile, keyFile, dir string, seconds int) (*Profiler, error) {
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, fmt.Errorf("no certificate in %s", caFile)
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
+	return &Profiler{baseURL: baseURL, client: &http.Client{Transport: transport}, dir: dir, seconds: seconds}, nil
+}
+
+// Start profiles for the configured seconds, from now, into
+// <dir>/<name>.pprof; the returned function waits for the profile.
+func (p *Profiler) Start(ctx context.Context, name string) func() error {
+	done := make(chan error, 1)
+	go func() { done <- p.fetch(ctx, name) }()
+	return func() error { return <-done }
+}
+
+func (p *Profiler) fetch(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(p.seconds+30)*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", p.baseURL, p.seconds), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile %s: %s", name, resp.Status)
+	}
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(p.dir, name+".pprof"))
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
