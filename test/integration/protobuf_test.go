@@ -13,10 +13,10 @@ import (
 )
 
 // TestProtobuf serves and stores every kind as protobuf: the generated
-// clientset speaks it, and etcd holds it (--storage-media-type).
+// clientset speaks it, and etcd holds it (the default --storage-media-type).
 func TestProtobuf(t *testing.T) {
 	etcd := framework.StartEtcd(t)
-	s := framework.StartServer(t, framework.ServerConfig{Etcd: etcd, Args: []string{"--storage-media-type=application/vnd.kubernetes.protobuf"}})
+	s := framework.StartServer(t, framework.ServerConfig{Etcd: etcd})
 	config := rest.CopyConfig(s.Config)
 	config.ContentType = "application/vnd.kubernetes.protobuf"
 	config.AcceptContentTypes = "application/vnd.kubernetes.protobuf"
@@ -50,5 +50,48 @@ func TestProtobuf(t *testing.T) {
 	// A JSON client reads the same object.
 	if got, err := s.Clientset(t).StableV1().CronTabs("default").Get(ctx, "proto", metav1.GetOptions{}); err != nil || got.Spec.Image != "my-awesome-cron-image" {
 		t.Errorf("JSON read of a protobuf-stored object: %v", err)
+	}
+}
+
+// TestStorageMediaTypeChange restarts a server that stored JSON with the
+// protobuf default: what was written before stays readable and writable,
+// and is stored in protobuf when next written.
+func TestStorageMediaTypeChange(t *testing.T) {
+	etcd := framework.StartEtcd(t)
+	ctx := context.Background()
+	key := "/extension-apiserver/stable.example.com/crontabs/default/older"
+	stored := func() string {
+		t.Helper()
+		resp, err := etcd.Client(t).Get(ctx, key)
+		if err != nil || len(resp.Kvs) != 1 {
+			t.Fatalf("etcd get %s: %v", key, err)
+		}
+		if string(resp.Kvs[0].Value[:4]) == "k8s\x00" {
+			return "protobuf"
+		}
+		return string(resp.Kvs[0].Value[:1])
+	}
+
+	jsonServer := framework.StartServer(t, framework.ServerConfig{Etcd: etcd, Args: []string{"--storage-media-type=application/json"}})
+	if _, err := jsonServer.Clientset(t).StableV1().CronTabs("default").Create(ctx, seedCronTab("older"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); got != "{" {
+		t.Fatalf("--storage-media-type=application/json stored %q", got)
+	}
+	jsonServer.Stop()
+
+	s := framework.StartServer(t, framework.ServerConfig{Etcd: etcd})
+	cs := s.Clientset(t).StableV1().CronTabs("default")
+	older, err := cs.Get(ctx, "older", metav1.GetOptions{})
+	if err != nil || older.Spec.Image != "my-awesome-cron-image" {
+		t.Fatalf("JSON stored before, read after the change: %v", err)
+	}
+	older.Spec.Image = "rewritten"
+	if _, err := cs.Update(ctx, older, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); got != "protobuf" {
+		t.Errorf("rewritten object stored as %q, want protobuf", got)
 	}
 }

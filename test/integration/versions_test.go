@@ -2,11 +2,11 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
 	"github.com/example/extension-apiserver/pkg/apis/stable"
@@ -123,11 +123,16 @@ func TestStorageVersionsAndSharedEtcd(t *testing.T) {
 		if err != nil || len(resp.Kvs) != 1 {
 			t.Fatalf("etcd get %s: %v (%d keys)", key, err, len(resp.Kvs))
 		}
-		var typeMeta metav1.TypeMeta
-		if err := json.Unmarshal(resp.Kvs[0].Value, &typeMeta); err != nil {
-			t.Fatalf("%s is not JSON: %v", key, err)
+		// The protobuf envelope: "k8s\x00", then runtime.Unknown.
+		value := resp.Kvs[0].Value
+		var unknown runtime.Unknown
+		if len(value) < 4 || string(value[:4]) != "k8s\x00" {
+			t.Fatalf("%s is not protobuf: %q", key, value)
 		}
-		return typeMeta.APIVersion
+		if err := unknown.Unmarshal(value[4:]); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		return unknown.APIVersion
 	}
 
 	watcher, err := second.Clientset(t).WardleV1beta1().Fischers().Watch(ctx, metav1.ListOptions{})
