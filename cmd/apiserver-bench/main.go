@@ -18,7 +18,16 @@ import (
 	"github.com/example/extension-apiserver/pkg/localcluster"
 )
 
+// cborServing lets the server answer CBOR (ours-direct-cbor) beside JSON and
+// protobuf.
+const cborServing = "--feature-gates=CBORServingAndStorage=true"
+
 func main() {
+	// client-go sends CBOR only with its ClientsAllowCBOR feature, read from
+	// the environment on first use.
+	if err := os.Setenv("KUBE_FEATURE_ClientsAllowCBOR", "true"); err != nil {
+		panic(err)
+	}
 	o := bench.Options{}
 	flag.IntVar(&o.Objects, "objects", 3000, "objects created, read, updated and deleted per scenario")
 	flag.IntVar(&o.Workers, "workers", 16, "concurrent client workers")
@@ -37,7 +46,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o, runConfig{binDir: *binDir, out: *out, dir: *dir, only: *only, profile: profile, serverArgs: strings.Fields(*serverArgs)}); err != nil {
+	if err := run(ctx, o, runConfig{binDir: *binDir, out: *out, dir: *dir, only: *only, profile: profile, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...)}); err != nil {
 		fmt.Fprintf(os.Stderr, "apiserver-bench: %v\n", err)
 		os.Exit(1)
 	}

@@ -86,7 +86,7 @@ func WriteJSON(path string, results []Result) error {
 // WriteSVG draws the throughput of each scenario as a share of raw etcd,
 // one group of bars per operation.
 func WriteSVG(path string, scenarios []string, results []Result) error {
-	const width, height, left, bottom, top = 760, 360, 50, 40, 30
+	const width, height, left, bottom, top = 1000, 360, 50, 40, 30
 	ops := Ops[:5]
 	maxRatio := 1.0
 	for _, sc := range scenarios {
@@ -98,7 +98,7 @@ func WriteSVG(path string, scenarios []string, results []Result) error {
 			}
 		}
 	}
-	colors := []string{"#888888", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e", "#d62728"}
+	colors := []string{"#888888", "#1f77b4", "#17becf", "#9467bd", "#2ca02c", "#ff7f0e", "#d62728"}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", width, height)
 	fmt.Fprintf(&b, `<text x="%d" y="18" font-size="14">Throughput as a share of raw etcd (higher is better)</text>`+"\n", left)
@@ -126,7 +126,7 @@ func WriteSVG(path string, scenarios []string, results []Result) error {
 	}
 	for si, sc := range scenarios {
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
-			left+si*140, height-12, colors[si%len(colors)], left+si*140+14, height-3, sc)
+			left+si*135, height-12, colors[si%len(colors)], left+si*135+14, height-3, sc)
 	}
 	b.WriteString("</svg>\n")
 	return os.WriteFile(path, []byte(b.String()), 0o644)

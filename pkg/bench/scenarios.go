@@ -76,7 +76,7 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, prof
 	if err != nil {
 		return nil, err
 	}
-	for _, ns := range []string{"bench-direct", "bench-protobuf", "bench-aggregated", "bench-crd", "bench-sample"} {
+	for _, ns := range []string{"bench-direct", "bench-protobuf", "bench-cbor", "bench-aggregated", "bench-crd", "bench-sample"} {
 		if _, err := c.Kubectl(ctx, "create", "namespace", ns); err != nil {
 			return nil, err
 		}
@@ -116,6 +116,7 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, prof
 	profiled := map[string][2]string{
 		"ours-direct":          {c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
 		"ours-direct-protobuf": {c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
+		"ours-direct-cbor":     {c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
 		"ours-aggregated":      {c.KubeAPIServerURL, filepath.Join(c.CertsDir(), "ca.crt")},
 		"crd":                  {c.KubeAPIServerURL, filepath.Join(c.CertsDir(), "ca.crt")},
 		"sample-apiserver":     {sampleURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
@@ -140,8 +141,12 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, prof
 	if err := add("ours-direct", []int{oursPID}, oursDirect, err); err != nil {
 		return nil, err
 	}
-	oursProtobuf, err := NewProtobufCronTabTarget(direct(c.ExtensionAPIServerURL), "bench-protobuf")
+	oursProtobuf, err := NewTypedCronTabTarget(ctx, direct(c.ExtensionAPIServerURL), "bench-protobuf", "application/vnd.kubernetes.protobuf")
 	if err := add("ours-direct-protobuf", []int{oursPID}, oursProtobuf, err); err != nil {
+		return nil, err
+	}
+	oursCBOR, err := NewTypedCronTabTarget(ctx, direct(c.ExtensionAPIServerURL), "bench-cbor", "application/cbor")
+	if err := add("ours-direct-cbor", []int{oursPID}, oursCBOR, err); err != nil {
 		return nil, err
 	}
 	oursAggregated, err := NewAPITarget(admin, crontabs, "CronTab", "bench-aggregated", CronTabSpec, "image")

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"mime"
 	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,21 +15,32 @@ import (
 	stablev1client "github.com/example/extension-apiserver/pkg/generated/clientset/versioned/typed/stable/v1"
 )
 
-// CronTabTarget writes CronTabs with the generated clientset, in protobuf,
-// which CRDs cannot serve.
+// CronTabTarget writes CronTabs with the generated clientset in a binary
+// encoding CRDs cannot serve: protobuf, or CBOR (which client-go uses only
+// with its ClientsAllowCBOR feature, KUBE_FEATURE_ClientsAllowCBOR=true).
 type CronTabTarget struct {
 	client stablev1client.CronTabInterface
 }
 
-// NewProtobufCronTabTarget returns a protobuf client of CronTabs in namespace.
-func NewProtobufCronTabTarget(config *rest.Config, namespace string) (*CronTabTarget, error) {
+// NewTypedCronTabTarget returns a client of CronTabs in namespace that
+// sends and accepts contentType, after checking that the server answers in
+// it (a client or server without CBOR would silently fall back to JSON).
+func NewTypedCronTabTarget(ctx context.Context, config *rest.Config, namespace, contentType string) (*CronTabTarget, error) {
 	config = rest.CopyConfig(config)
 	config.QPS, config.Burst = 1e6, 1e6
-	config.ContentType = "application/vnd.kubernetes.protobuf"
-	config.AcceptContentTypes = "application/vnd.kubernetes.protobuf"
+	config.ContentType = contentType
+	config.AcceptContentTypes = contentType
 	cs, err := clientset.NewForConfig(config)
 	if err != nil {
 		return nil, err
+	}
+	var answered string
+	if err := cs.StableV1().RESTClient().Get().Namespace(namespace).Resource("crontabs").Param("limit", "1").
+		Do(ctx).ContentType(&answered).Error(); err != nil {
+		return nil, err
+	}
+	if mediaType, _, _ := mime.ParseMediaType(answered); mediaType != contentType {
+		return nil, fmt.Errorf("asked for %s, the server answered %q", contentType, answered)
 	}
 	return &CronTabTarget{client: cs.StableV1().CronTabs(namespace)}, nil
 }

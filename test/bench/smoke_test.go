@@ -57,7 +57,7 @@ func TestBenchmarkHarnessSmoke(t *testing.T) {
 			t.Errorf("%s %s: %d errors, %.0f ops/s", r.Scenario, r.Op, r.Errors, r.OpsPerS)
 		}
 	}
-	for _, scenario := range []string{"raw-etcd", "ours-direct", "ours-direct-protobuf", "ours-aggregated", "crd", "sample-apiserver"} {
+	for _, scenario := range []string{"raw-etcd", "ours-direct", "ours-direct-protobuf", "ours-direct-cbor", "ours-aggregated", "crd", "sample-apiserver"} {
 		if seen[scenario] != len(bench.Ops) {
 			t.Errorf("%s has %d results, want one per operation (%d)", scenario, seen[scenario], len(bench.Ops))
 		}
