@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand"
@@ -21,6 +20,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
+	"github.com/example/extension-apiserver/pkg/apiserver"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 	"github.com/example/extension-apiserver/pkg/localcluster"
 )
@@ -205,8 +205,16 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		if e.exists {
-			var stored stablev1.CronTab
-			if len(resp.Kvs) != 1 || json.Unmarshal(resp.Kvs[0].Value, &stored) != nil || stored.Spec.Image != e.image {
+			// Decoded as the server does, whatever the storage encoding.
+			var stored *stablev1.CronTab
+			if len(resp.Kvs) == 1 {
+				obj, _, err := apiserver.Codecs.UniversalDeserializer().Decode(resp.Kvs[0].Value, nil, nil)
+				if err != nil {
+					t.Errorf("etcd: %s: %v", name, err)
+				}
+				stored, _ = obj.(*stablev1.CronTab)
+			}
+			if stored == nil || stored.Spec.Image != e.image {
 				t.Errorf("etcd: %s does not hold the acknowledged image %q", name, e.image)
 			}
 		} else if len(resp.Kvs) != 0 {
