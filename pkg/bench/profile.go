@@ -40,18 +40,24 @@ func NewProfiler(baseURL, caFile, certFile, keyFile, dir string, seconds int) (*
 	return &Profiler{baseURL: baseURL, client: &http.Client{Transport: transport}, dir: dir, seconds: seconds}, nil
 }
 
-// Start profiles for the configured seconds, from now, into
+// Start profiles the CPU for the configured seconds, from now, into
 // <dir>/<name>.pprof; the returned function waits for the profile.
 func (p *Profiler) Start(ctx context.Context, name string) func() error {
 	done := make(chan error, 1)
-	go func() { done <- p.fetch(ctx, name) }()
+	go func() { done <- p.fetch(ctx, name, fmt.Sprintf("profile?seconds=%d", p.seconds)) }()
 	return func() error { return <-done }
 }
 
-func (p *Profiler) fetch(ctx context.Context, name string) error {
+// Heap saves the live heap, after a garbage collection, into
+// <dir>/<name>.pprof: what the server's resident memory holds.
+func (p *Profiler) Heap(ctx context.Context, name string) error {
+	return p.fetch(ctx, name, "heap?gc=1")
+}
+
+func (p *Profiler) fetch(ctx context.Context, name, profile string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(p.seconds+30)*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", p.baseURL, p.seconds), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.baseURL+"/debug/pprof/"+profile, nil)
 	if err != nil {
 		return err
 	}

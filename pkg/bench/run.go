@@ -73,6 +73,11 @@ func Run(ctx context.Context, sc Scenario, o Options, log func(string, ...any)) 
 	if rssAfter, err := rssMiB(sc.PIDs); err == nil && o.Objects > 0 {
 		create.RSSGrowthMiBPer10k = (rssAfter - rssBefore) * 10000 / float64(o.Objects)
 	}
+	if sc.Profiler != nil {
+		if err := sc.Profiler.Heap(ctx, sc.Name+"-heap"); err != nil {
+			log("%s: no heap profile: %v", sc.Name, err)
+		}
+	}
 	results = append(results, create)
 	results = append(results, phase("get", o.Objects, sc.Target.Get))
 	results = append(results, phase("list", o.Lists, func(ctx context.Context, _ int) error {
