@@ -3,11 +3,14 @@ package authn
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net/http"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
 
+	"k8s.io/apiserver/pkg/apis/apiserver"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/authenticatorfactory"
 	"k8s.io/apiserver/pkg/authentication/request/headerrequest"
@@ -75,6 +78,31 @@ func TestVerifiedChainsCachesOnlyWhatVerified(t *testing.T) {
 	}
 }
 
+func TestVerifiedChainsKeyHoldsTheOptions(t *testing.T) {
+	ca := newCA(t, "ca")
+	alice := client(t, ca, "alice")
+	v := NewVerifiedChains(16, time.Minute)
+	opts := optsFor(ca)
+	if _, err := v.Verify(opts, []*x509.Certificate{alice}); err != nil {
+		t.Fatal(err)
+	}
+	// The same chain and pool, verified for serving: not alice's entry.
+	serving := opts
+	serving.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	if _, err := v.Verify(serving, []*x509.Certificate{alice}); err == nil {
+		t.Fatal("a client certificate passed as a serving certificate from the cache")
+	}
+	// A fixed clock is not what authentication asks, and is not cached.
+	past := opts
+	past.CurrentTime = alice.NotBefore.Add(-time.Hour)
+	if _, err := v.Verify(past, []*x509.Certificate{alice}); err == nil {
+		t.Fatal("a certificate not yet valid at CurrentTime was accepted")
+	}
+	if v.cache.Len() != 1 {
+		t.Fatalf("cached %d entries, want only the first verification", v.cache.Len())
+	}
+}
+
 func TestVerifiedChainsExpire(t *testing.T) {
 	ca := newCA(t, "ca")
 	good := client(t, ca, "alice")
@@ -83,7 +111,7 @@ func TestVerifiedChainsExpire(t *testing.T) {
 	if _, err := v.Verify(opts, []*x509.Certificate{good}); err != nil {
 		t.Fatal(err)
 	}
-	key := chainKey{roots: opts.Roots, digest: digest([]*x509.Certificate{good})}
+	key := chainKey{roots: opts.Roots, digest: digest(opts, []*x509.Certificate{good})}
 
 	// Within the TTL the entry is used; past it, the chain is verified again.
 	v.now = func() time.Time { return time.Now().Add(59 * time.Minute) }
@@ -129,54 +157,140 @@ func staticCA(t *testing.T, ca *pki.KeyPair) dynamiccertificates.CAContentProvid
 	return provider
 }
 
-func TestClientCertificate(t *testing.T) {
-	ca, other := newCA(t, "ca"), newCA(t, "other")
-	auth := ClientCertificate(staticCA(t, ca), NewVerifiedChains(16, time.Minute))
-
-	resp, ok, err := auth.AuthenticateRequest(request(client(t, ca, "alice", "devs", "ops")))
-	if err != nil || !ok {
-		t.Fatalf("ok %v err %v", ok, err)
-	}
-	if groups := resp.User.GetGroups(); resp.User.GetName() != "alice" || len(groups) != 2 || !slices.Contains(groups, "devs") || !slices.Contains(groups, "ops") {
-		t.Fatalf("user %+v", resp.User)
-	}
-	if _, ok, err := auth.AuthenticateRequest(request(client(t, other, "mallory"))); ok || err == nil {
-		t.Fatalf("untrusted certificate: ok %v err %v", ok, err)
-	}
-	if _, ok, err := auth.AuthenticateRequest(request()); ok || err != nil {
-		t.Fatalf("no certificate: ok %v err %v", ok, err)
-	}
-}
-
-func TestRequestHeader(t *testing.T) {
-	clientCA, proxyCA := newCA(t, "client-ca"), newCA(t, "front-proxy-ca")
-	cfg := &authenticatorfactory.RequestHeaderConfig{
+func requestHeaderConfig(t *testing.T, proxyCA *pki.KeyPair, allowed ...string) *authenticatorfactory.RequestHeaderConfig {
+	return &authenticatorfactory.RequestHeaderConfig{
 		CAContentProvider:   staticCA(t, proxyCA),
-		AllowedClientNames:  headerrequest.StaticStringSlice{"front-proxy-client"},
+		AllowedClientNames:  headerrequest.StaticStringSlice(allowed),
 		UsernameHeaders:     headerrequest.StaticStringSlice{"X-Remote-User"},
 		UIDHeaders:          headerrequest.StaticStringSlice{"X-Remote-Uid"},
 		GroupHeaders:        headerrequest.StaticStringSlice{"X-Remote-Group"},
 		ExtraHeaderPrefixes: headerrequest.StaticStringSlice{"X-Remote-Extra-"},
 	}
-	auth := RequestHeader(cfg, NewVerifiedChains(16, time.Minute))
-	asProxy := func(cert *x509.Certificate) *http.Request {
-		req := request(cert)
-		req.Header.Set("X-Remote-User", "bob")
-		req.Header.Add("X-Remote-Group", "team")
-		return req
-	}
+}
 
-	resp, ok, err := auth.AuthenticateRequest(asProxy(client(t, proxyCA, "front-proxy-client")))
-	if err != nil || !ok || resp.User.GetName() != "bob" || resp.User.GetGroups()[0] != "team" {
-		t.Fatalf("front proxy: resp %+v ok %v err %v", resp, ok, err)
+type outcome struct {
+	ok     bool
+	err    bool
+	user   string
+	groups []string
+}
+
+func authenticate(t *testing.T, auth authenticator.Request, req *http.Request) outcome {
+	t.Helper()
+	resp, ok, err := auth.AuthenticateRequest(req)
+	o := outcome{ok: ok, err: err != nil}
+	if ok {
+		o.user = resp.User.GetName()
+		o.groups = slices.Sorted(slices.Values(resp.User.GetGroups()))
 	}
-	// A user certificate signed by the client CA cannot assert headers.
-	if _, ok, _ := auth.AuthenticateRequest(asProxy(client(t, clientCA, "front-proxy-client"))); ok {
-		t.Fatal("a client certificate of another CA impersonated through headers")
+	return o
+}
+
+// TestSameOutcomeAsTheLibrary compares CertificatesFirst in front of
+// k8s.io/apiserver's delegating authenticator with that authenticator
+// alone, request by request, twice (the second time from the cache).
+func TestSameOutcomeAsTheLibrary(t *testing.T) {
+	clientCA, proxyCA, foreignCA := newCA(t, "client-ca"), newCA(t, "front-proxy-ca"), newCA(t, "foreign")
+	serving, err := clientCA.IssueServing(pki.ServingCert{CommonName: "alice", DNSNames: []string{"alice.example.com"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The proxy CA signs only allowed names.
-	if _, ok, err := auth.AuthenticateRequest(asProxy(client(t, proxyCA, "someone-else"))); ok || err == nil {
-		t.Fatalf("disallowed common name: ok %v err %v", ok, err)
+	type setup struct{ clientCA, proxyCA *pki.KeyPair }
+	cases := []struct {
+		name    string
+		setup   setup
+		cert    *x509.Certificate
+		headers bool
+		want    string // the user, or "" when refused or anonymous
+	}{
+		{"front proxy", setup{clientCA, proxyCA}, client(t, proxyCA, "front-proxy-client"), true, "bob"},
+		{"front proxy without user headers", setup{clientCA, proxyCA}, client(t, proxyCA, "front-proxy-client"), false, ""},
+		{"front proxy CA, name not allowed", setup{clientCA, proxyCA}, client(t, proxyCA, "someone-else"), true, ""},
+		{"user certificate", setup{clientCA, proxyCA}, client(t, clientCA, "alice", "devs"), false, "alice"},
+		{"user certificate asserting headers", setup{clientCA, proxyCA}, client(t, clientCA, "front-proxy-client"), true, "front-proxy-client"},
+		{"foreign CA", setup{clientCA, proxyCA}, client(t, foreignCA, "alice"), true, ""},
+		{"serving certificate", setup{clientCA, proxyCA}, serving.Cert, false, ""},
+		{"no certificate", setup{clientCA, proxyCA}, nil, true, "system:anonymous"},
+		{"shared CA, proxy name", setup{clientCA, clientCA}, client(t, clientCA, "front-proxy-client"), true, "bob"},
+		{"shared CA, other name with headers", setup{clientCA, clientCA}, client(t, clientCA, "alice"), true, "alice"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := requestHeaderConfig(t, tc.setup.proxyCA, "front-proxy-client")
+			library, _, err := authenticatorfactory.DelegatingAuthenticatorConfig{
+				Anonymous:                          &apiserver.AnonymousAuthConfig{Enabled: true},
+				ClientCertificateCAContentProvider: staticCA(t, tc.setup.clientCA),
+				RequestHeaderConfig:                cfg,
+			}.New()
+			if err != nil {
+				t.Fatal(err)
+			}
+			verified := NewVerifiedChains(16, time.Minute)
+			ours := CertificatesFirst(library, RequestHeader(cfg, verified), ClientCertificate(staticCA(t, tc.setup.clientCA), verified))
+			newRequest := func() *http.Request {
+				var req *http.Request
+				if tc.cert == nil {
+					req = request()
+				} else {
+					req = request(tc.cert)
+				}
+				if tc.headers {
+					req.Header.Set("X-Remote-User", "bob")
+					req.Header.Add("X-Remote-Group", "team")
+				}
+				return req
+			}
+			want := authenticate(t, library, newRequest())
+			if want.user != tc.want {
+				t.Fatalf("the library authenticated %q, the case expects %q", want.user, tc.want)
+			}
+			for round := range 2 {
+				if got := authenticate(t, ours, newRequest()); !reflect.DeepEqual(got, want) {
+					t.Errorf("round %d: ours %+v, the library %+v", round, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestClientCertificateUsesTheCache(t *testing.T) {
+	ca := newCA(t, "ca")
+	verified := NewVerifiedChains(16, time.Minute)
+	auth := ClientCertificate(staticCA(t, ca), verified)
+	alice := client(t, ca, "alice", "devs", "ops")
+	for range 3 {
+		resp, ok, err := auth.AuthenticateRequest(request(alice))
+		if err != nil || !ok {
+			t.Fatalf("ok %v err %v", ok, err)
+		}
+		if groups := resp.User.GetGroups(); resp.User.GetName() != "alice" || len(groups) != 2 || !slices.Contains(groups, "devs") || !slices.Contains(groups, "ops") {
+			t.Fatalf("user %+v", resp.User)
+		}
+	}
+	if verified.cache.Len() != 1 {
+		t.Fatalf("%d cached chains after three requests with one certificate, want 1", verified.cache.Len())
+	}
+}
+
+// noCA is a CA provider that has no CA (yet): nothing is authenticated.
+type noCA struct {
+	dynamiccertificates.CAContentProvider
+}
+
+func (noCA) VerifyOptions() (x509.VerifyOptions, bool) { return x509.VerifyOptions{}, false }
+
+func TestNoCAAuthenticatesNobody(t *testing.T) {
+	ca := newCA(t, "ca")
+	verified := NewVerifiedChains(16, time.Minute)
+	if _, ok, err := ClientCertificate(noCA{}, verified).AuthenticateRequest(request(client(t, ca, "alice"))); ok || err != nil {
+		t.Fatalf("client certificate without a CA: ok %v err %v", ok, err)
+	}
+	cfg := requestHeaderConfig(t, ca)
+	cfg.CAContentProvider = noCA{}
+	req := request(client(t, ca, "front-proxy-client"))
+	req.Header.Set("X-Remote-User", "bob")
+	if _, ok, err := RequestHeader(cfg, verified).AuthenticateRequest(req); ok || err != nil {
+		t.Fatalf("front proxy without a CA: ok %v err %v", ok, err)
 	}
 }
 
@@ -187,21 +301,24 @@ func TestCertificatesFirstFallsBackToDelegate(t *testing.T) {
 		delegated++
 		return &authenticator.Response{User: &user.DefaultInfo{Name: user.Anonymous}}, true, nil
 	})
-	auth := CertificatesFirst(delegate, ClientCertificate(staticCA(t, ca), NewVerifiedChains(16, time.Minute)))
+	failing := authenticator.RequestFunc(func(*http.Request) (*authenticator.Response, bool, error) {
+		return nil, false, errors.New("refused")
+	})
+	auth := CertificatesFirst(delegate, failing, ClientCertificate(staticCA(t, ca), NewVerifiedChains(16, time.Minute)))
 
 	resp, ok, err := auth.AuthenticateRequest(request(client(t, ca, "alice")))
 	if err != nil || !ok || resp.User.GetName() != "alice" || delegated != 0 {
 		t.Fatalf("certificate: resp %+v ok %v err %v delegated %d", resp, ok, err, delegated)
 	}
-	groups := resp.User.GetGroups()
-	if len(groups) == 0 || groups[len(groups)-1] != user.AllAuthenticated {
+	if groups := resp.User.GetGroups(); !slices.Contains(groups, user.AllAuthenticated) {
 		t.Fatalf("groups %v lack %s", groups, user.AllAuthenticated)
 	}
-	resp, ok, _ = auth.AuthenticateRequest(request())
-	if !ok || resp.User.GetName() != user.Anonymous || delegated != 1 {
-		t.Fatalf("no certificate: resp %+v delegated %d", resp, delegated)
+	// An error of ours is not the answer: the delegate decides.
+	resp, ok, err = auth.AuthenticateRequest(request(client(t, newCA(t, "other"), "mallory")))
+	if !ok || err != nil || resp.User.GetName() != user.Anonymous || delegated != 1 {
+		t.Fatalf("refused certificate: resp %+v ok %v err %v delegated %d", resp, ok, err, delegated)
 	}
-	if CertificatesFirst(nil) != nil {
+	if CertificatesFirst(nil, failing) != nil {
 		t.Fatal("no delegate must stay no authenticator")
 	}
 }

@@ -12,19 +12,30 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
 
 	"github.com/example/extension-apiserver/pkg/authn"
 )
 
-// authenticationConfigMap is where kube-apiserver publishes the CAs of its
-// clients and of its front proxy for extension API servers.
-const authenticationConfigMap = "extension-apiserver-authentication"
+const (
+	// authenticationConfigMap is where kube-apiserver publishes the CAs of
+	// its clients and of its front proxy for extension API servers.
+	authenticationConfigMap = "extension-apiserver-authentication"
+	// verifiedChainsCached bounds the cache: one entry per distinct client
+	// certificate chain (users, the front proxy, controllers).
+	verifiedChainsCached = 4096
+	// verifiedChainsTTL bounds how long a verification is trusted; entries
+	// also end at the chain's earliest NotAfter and with a new CA bundle.
+	verifiedChainsTTL = 10 * time.Minute
+)
 
-// pinClientCA creates the client CA provider the delegating authentication
-// options would create inside ApplyTo (from --client-ca-file, or from the
-// cluster's authentication ConfigMap), and hands it to them, so that the
-// serving layer loads and reloads the very provider our certificate
-// authenticator reads. It returns nil when there is no client CA.
+// pinClientCA creates the client CA provider (from --client-ca-file, or
+// from the cluster's authentication ConfigMap, as the delegating
+// authentication options do inside ApplyTo) and sets it in the options, so
+// that ApplyTo uses it and the serving layer loads and reloads the very
+// provider our certificate authenticator reads. It changes the options for
+// good: a second Config() reuses the provider. It returns nil when there is
+// no client CA.
 func (o *Options) pinClientCA() (dynamiccertificates.CAContentProvider, error) {
 	a := o.RecommendedOptions.Authentication
 	if a == nil {
@@ -57,27 +68,41 @@ func (o *Options) pinClientCA() (dynamiccertificates.CAContentProvider, error) {
 	return provider, nil
 }
 
-// authenticationClientConfig reaches the cluster that authenticates, as the
-// delegating authentication options do: --authentication-kubeconfig, else
-// in-cluster, else (when optional) none.
+// authenticationClientConfig reaches the cluster that authenticates with
+// the settings the delegating authentication options use:
+// --authentication-kubeconfig, else in-cluster, else (when optional) none.
 func (o *Options) authenticationClientConfig() (*rest.Config, error) {
 	a := o.RecommendedOptions.Authentication
+	var config *rest.Config
+	var err error
 	if a.RemoteKubeConfigFile != "" {
 		rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: a.RemoteKubeConfigFile}
-		return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+		config, err = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	} else {
+		config, err = rest.InClusterConfig()
+		if err != nil && a.RemoteKubeConfigFileOptional {
+			if !errors.Is(err, rest.ErrNotInCluster) {
+				klog.Warningf("No in-cluster configuration for the client CA lookup: %v", err)
+			}
+			return nil, nil
+		}
 	}
-	config, err := rest.InClusterConfig()
-	if errors.Is(err, rest.ErrNotInCluster) && a.RemoteKubeConfigFileOptional {
-		return nil, nil
+	if err != nil {
+		return nil, fmt.Errorf("delegated authentication kubeconfig: %w", err)
 	}
-	return config, err
+	// Reads of the ConfigMap must not wait on client-side throttling.
+	config.QPS, config.Burst = 200, 400
+	if a.CustomRoundTripperFn != nil {
+		config.Wrap(a.CustomRoundTripperFn)
+	}
+	return config, nil
 }
 
 // fastCertificateAuthentication puts our caching certificate authenticators
 // in front of the one ApplyTo built, which still decides every request they
 // do not authenticate.
 func fastCertificateAuthentication(serverConfig *genericapiserver.RecommendedConfig, clientCA dynamiccertificates.CAContentProvider) authenticator.Request {
-	verified := authn.NewVerifiedChains(4096, 10*time.Minute)
+	verified := authn.NewVerifiedChains(verifiedChainsCached, verifiedChainsTTL)
 	var certificates []authenticator.Request
 	if rh := serverConfig.Authentication.RequestHeaderConfig; rh != nil {
 		certificates = append(certificates, authn.RequestHeader(rh, verified))
