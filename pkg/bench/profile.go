@@ -2,8 +2,6 @@ package bench
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,23 +19,10 @@ type Profiler struct {
 	seconds int
 }
 
-// NewProfiler profiles the server at baseURL, authenticating with the
-// client certificate and trusting caFile; profiles go to dir.
-func NewProfiler(baseURL, caFile, certFile, keyFile, dir string, seconds int) (*Profiler, error) {
-	ca, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ca) {
-		return nil, fmt.Errorf("no certificate in %s", caFile)
-	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, err
-	}
-	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
-	return &Profiler{baseURL: baseURL, client: &http.Client{Transport: transport}, dir: dir, seconds: seconds}, nil
+// NewProfiler profiles the server at baseURL with client, which must be
+// allowed to read /debug/pprof; profiles go to dir.
+func NewProfiler(baseURL string, client *http.Client, dir string, seconds int) *Profiler {
+	return &Profiler{baseURL: baseURL, client: client, dir: dir, seconds: seconds}
 }
 
 // Start profiles the CPU for the configured seconds, from now, into

@@ -111,15 +111,15 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, prof
 		return nil, err
 	}
 	crontabs := schema.GroupVersionResource{Group: "stable.example.com", Version: "v1", Resource: "crontabs"}
-	// The profiled server of each scenario: through the aggregator, the
-	// added work is kube-apiserver's.
-	profiled := map[string][2]string{
-		"ours-direct":          {c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
-		"ours-direct-protobuf": {c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
-		"ours-direct-cbor":     {c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
-		"ours-aggregated":      {c.KubeAPIServerURL, filepath.Join(c.CertsDir(), "ca.crt")},
-		"crd":                  {c.KubeAPIServerURL, filepath.Join(c.CertsDir(), "ca.crt")},
-		"sample-apiserver":     {sampleURL, filepath.Join(c.ServingDir(), "serving-ca.crt")},
+	// The profiled server of each scenario, and the CA of its serving
+	// certificate: through the aggregator, the added work is kube-apiserver's.
+	type server struct{ url, caFile string }
+	ours := server{c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")}
+	kube := server{c.KubeAPIServerURL, filepath.Join(c.CertsDir(), "ca.crt")}
+	profiled := map[string]server{
+		"ours-direct": ours, "ours-direct-protobuf": ours, "ours-direct-cbor": ours,
+		"ours-aggregated": kube, "crd": kube,
+		"sample-apiserver": {sampleURL, ours.caFile},
 	}
 	var scenarios []Scenario
 	add := func(name string, pids []int, target Target, err error) error {
@@ -128,11 +128,11 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, prof
 		}
 		sc := Scenario{Name: name, Target: target, PIDs: pids, EtcdPID: etcdPID}
 		if server, ok := profiled[name]; ok && profile.Dir != "" {
-			sc.Profiler, err = NewProfiler(server[0], server[1], filepath.Join(c.CertsDir(), "admin.crt"), filepath.Join(c.CertsDir(), "admin.key"),
-				profile.Dir, profile.Seconds)
+			client, err := c.AdminClient(server.caFile)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
+			sc.Profiler = NewProfiler(server.url, client, profile.Dir, profile.Seconds)
 		}
 		scenarios = append(scenarios, sc)
 		return nil

@@ -229,7 +229,7 @@ func certClient(caFile, certFile, keyFile string) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+	return &http.Client{Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 	}}, nil
 }
@@ -243,11 +243,14 @@ func waitHTTP(ctx context.Context, client *http.Client, url string, timeout time
 		if !alive(pid) {
 			return fmt.Errorf("the process serving %s exited (%s)", url, last)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
+		req, err := http.NewRequestWithContext(attempt, http.MethodGet, url, nil)
 		if err != nil {
+			cancel()
 			return err
 		}
 		resp, err := client.Do(req)
+		cancel()
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -275,10 +278,16 @@ func (c *Cluster) Start(name, binary string, args ...string) (int, error) {
 	return startDetached(c.Dir, name, binary, args...)
 }
 
+// AdminClient is an HTTPS client that presents the admin's client
+// certificate and trusts caFile.
+func (c *Cluster) AdminClient(caFile string) (*http.Client, error) {
+	return certClient(caFile, filepath.Join(c.CertsDir(), "admin.crt"), filepath.Join(c.CertsDir(), "admin.key"))
+}
+
 // WaitReady polls url with the admin's client certificate, trusting caFile,
 // until it answers 200 or the process pid exits.
 func (c *Cluster) WaitReady(ctx context.Context, url, caFile string, pid int) error {
-	client, err := certClient(caFile, filepath.Join(c.CertsDir(), "admin.crt"), filepath.Join(c.CertsDir(), "admin.key"))
+	client, err := c.AdminClient(caFile)
 	if err != nil {
 		return err
 	}

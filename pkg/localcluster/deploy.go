@@ -127,7 +127,7 @@ func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string
 	if err != nil {
 		return err
 	}
-	client, err := certClient(filepath.Join(servingDir, "serving-ca.crt"), filepath.Join(c.CertsDir(), "admin.crt"), filepath.Join(c.CertsDir(), "admin.key"))
+	client, err := c.AdminClient(filepath.Join(servingDir, "serving-ca.crt"))
 	if err != nil {
 		return err
 	}
