@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"slices"
@@ -15,21 +16,29 @@ import (
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 )
 
+// request verifies the client certificate chain of req against ca. It is
+// not ok, without an error, when req has no client certificate or ca has no
+// CA (yet).
+func (v *VerifiedChains) request(req *http.Request, ca dynamiccertificates.CAContentProvider) ([][]*x509.Certificate, bool, error) {
+	if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 {
+		return nil, false, nil
+	}
+	opts, ok := ca.VerifyOptions()
+	if !ok {
+		return nil, false, nil
+	}
+	chains, err := v.Verify(opts, req.TLS.PeerCertificates)
+	return chains, err == nil, err
+}
+
 // ClientCertificate authenticates a request by its client certificate
 // signed by clientCA, with k8s.io/apiserver's user mapping: the common name
 // is the user, the organisations are its groups, plus the certificate's
 // credential ID (and UID, where that feature is on).
 func ClientCertificate(clientCA dynamiccertificates.CAContentProvider, verified *VerifiedChains) authenticator.Request {
 	return authenticator.RequestFunc(func(req *http.Request) (*authenticator.Response, bool, error) {
-		if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 {
-			return nil, false, nil
-		}
-		opts, ok := clientCA.VerifyOptions()
+		chains, ok, err := verified.request(req, clientCA)
 		if !ok {
-			return nil, false, nil
-		}
-		chains, err := verified.Verify(opts, req.TLS.PeerCertificates)
-		if err != nil {
 			return nil, false, err
 		}
 		var errs []error
@@ -53,14 +62,7 @@ func ClientCertificate(clientCA dynamiccertificates.CAContentProvider, verified 
 func RequestHeader(cfg *authenticatorfactory.RequestHeaderConfig, verified *VerifiedChains) authenticator.Request {
 	fromHeaders := headerrequest.NewDynamic(cfg.UsernameHeaders, cfg.UIDHeaders, cfg.GroupHeaders, cfg.ExtraHeaderPrefixes)
 	return authenticator.RequestFunc(func(req *http.Request) (*authenticator.Response, bool, error) {
-		if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 {
-			return nil, false, nil
-		}
-		opts, ok := cfg.CAContentProvider.VerifyOptions()
-		if !ok {
-			return nil, false, nil
-		}
-		if _, err := verified.Verify(opts, req.TLS.PeerCertificates); err != nil {
+		if _, ok, err := verified.request(req, cfg.CAContentProvider); !ok {
 			return nil, false, err
 		}
 		allowed := cfg.AllowedClientNames.Value()
