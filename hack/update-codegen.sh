@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates every generated file (deepcopy, conversion, defaults, openapi,
+# Regenerates every generated file (deepcopy, conversion, defaults, API
+# lifecycle, protobuf, openapi,
 # clientset, applyconfigurations, listers, informers) with the code-generator
 # and kube-openapi versions pinned in go.mod, taken from the Go module cache.
 set -euo pipefail
@@ -26,6 +27,17 @@ BOILERPLATE="${ROOT}/hack/boilerplate.go.txt"
 
 echo ">> deepcopy, defaulter, conversion"
 kube::codegen::gen_helpers --boilerplate "${BOILERPLATE}" "${ROOT}/pkg/apis"
+
+echo ">> prerelease lifecycle (deprecation warnings of the packages tagged +k8s:prerelease-lifecycle-gen=true)"
+(cd "${CODEGEN_PKG}" && go install ./cmd/prerelease-lifecycle-gen)
+find "${ROOT}/pkg/apis" -name zz_generated.prerelease-lifecycle.go -delete
+mapfile -t LIFECYCLE_PACKAGES < <(grep -rl --include doc.go '^// +k8s:prerelease-lifecycle-gen=true' "${ROOT}/pkg/apis" | xargs -n1 dirname | sed "s|^${ROOT}|${MODULE}|" | LC_ALL=C sort)
+if [[ ${#LIFECYCLE_PACKAGES[@]} -gt 0 ]]; then
+  "${GOBIN}/prerelease-lifecycle-gen" \
+    --output-file zz_generated.prerelease-lifecycle.go \
+    --go-header-file "${BOILERPLATE}" \
+    "${LIFECYCLE_PACKAGES[@]}"
+fi
 
 echo ">> protobuf (go-to-protobuf and protoc)"
 if ! command -v protoc >/dev/null 2>&1; then

@@ -33,9 +33,10 @@ func (s StatusStrategy[T]) PrepareForUpdate(ctx context.Context, obj, old runtim
 	reflect.ValueOf(newObj).Elem().Set(reflect.ValueOf(merged).Elem())
 }
 
-// ValidateUpdate checks the status.
+// ValidateUpdate checks the status, ratcheting as the main resource does.
 func (s StatusStrategy[T]) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return s.rules.ValidateStatusUpdate(obj.(T), old.(T))
+	newObj, oldObj := obj.(T), old.(T)
+	return ratchet(s.rules.ValidateStatusUpdate(newObj, oldObj), func() field.ErrorList { return s.rules.ValidateStatusUpdate(oldObj, oldObj) }, newObj, oldObj)
 }
 
 // GetResetFields returns the fields a write to /status ignores.

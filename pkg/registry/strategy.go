@@ -82,9 +82,11 @@ func (s Strategy[T]) Validate(ctx context.Context, obj runtime.Object) field.Err
 	return s.rules.Validate(obj.(T))
 }
 
-// ValidateUpdate checks an updated object against the stored one.
+// ValidateUpdate checks an updated object against the stored one, ratcheting
+// what the stored object already got wrong and the update leaves alone.
 func (s Strategy[T]) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return s.rules.ValidateUpdate(obj.(T), old.(T))
+	newObj, oldObj := obj.(T), old.(T)
+	return ratchet(s.rules.ValidateUpdate(newObj, oldObj), func() field.ErrorList { return s.rules.ValidateUpdate(oldObj, oldObj) }, newObj, oldObj)
 }
 
 // WarningsOnCreate returns no warnings: nothing served is deprecated yet.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -68,6 +69,9 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		return strings.HasPrefix(c.Name(), "etcd")
 	})
 
+	serverConfig.BuildHandlerChainFunc = func(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
+		return genericapiserver.DefaultBuildHandlerChain(apiserver.WithDeprecationWarnings(apiHandler), c)
+	}
 	serverConfig.Authentication.Authenticator = anonymousOnlyForHealthChecks(fastCertificateAuthentication(serverConfig, clientCA))
 	return &apiserver.Config{GenericConfig: serverConfig}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/admission"
 	genericinitializer "k8s.io/apiserver/pkg/admission/initializer"
 	kubeinformers "k8s.io/client-go/informers"
@@ -74,22 +75,25 @@ func (p *Plugin) ValidateInitialization() error {
 	return nil
 }
 
-// Validate refuses a CronTab, or a Scale of one, above the limit.
+// Validate refuses a CronTab, or a Scale of one, that a write takes above
+// the limit. As ResourceQuota does for usage, an update that does not raise
+// replicas passes even when they are already above a limit lowered since:
+// labels, finalizer removal and scaling down must keep working.
 func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
 	if a.GetKind().GroupKind() != stable.Kind("CronTab") && a.GetResource().GroupResource() != stable.Resource("crontabs") {
 		return nil
 	}
-	var replicas int32
-	switch obj := a.GetObject().(type) {
-	case *stable.CronTab:
-		if a.GetSubresource() != "" {
-			return nil // status writes do not change replicas
-		}
-		replicas = obj.Spec.Replicas
-	case *autoscalingv1.Scale:
-		replicas = obj.Spec.Replicas
-	default:
+	if a.GetSubresource() == "status" {
+		return nil // status writes do not change replicas
+	}
+	replicas, ok := specReplicas(a.GetObject())
+	if !ok {
 		return nil
+	}
+	if a.GetOperation() == admission.Update {
+		if oldReplicas, ok := specReplicas(a.GetOldObject()); ok && replicas <= oldReplicas {
+			return nil
+		}
 	}
 	if err := p.gate.Wait(ctx); err != nil {
 		return err
@@ -102,6 +106,17 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 		return admission.NewForbidden(a, fmt.Errorf("%s: spec.replicas %d exceeds the limit of %d set by %s", PluginName, replicas, *limit, source))
 	}
 	return nil
+}
+
+// specReplicas returns the desired replicas of a CronTab or of its Scale.
+func specReplicas(obj runtime.Object) (int32, bool) {
+	switch obj := obj.(type) {
+	case *stable.CronTab:
+		return obj.Spec.Replicas, true
+	case *autoscalingv1.Scale:
+		return obj.Spec.Replicas, true
+	}
+	return 0, false
 }
 
 // limit returns the namespace's limit, or the configured default.

@@ -21,11 +21,15 @@ import (
 )
 
 func attributes(obj runtime.Object, namespace, subresource string, op admission.Operation) admission.Attributes {
+	return updateAttributes(obj, nil, namespace, subresource, op)
+}
+
+func updateAttributes(obj, old runtime.Object, namespace, subresource string, op admission.Operation) admission.Attributes {
 	kind := stable.Kind("CronTab").WithVersion("v1")
 	if _, isScale := obj.(*autoscalingv1.Scale); isScale {
 		kind = autoscalingv1.SchemeGroupVersion.WithKind("Scale")
 	}
-	return admission.NewAttributesRecord(obj, nil, kind, namespace, "ct", stable.Resource("crontabs").WithVersion("v1"),
+	return admission.NewAttributesRecord(obj, old, kind, namespace, "ct", stable.Resource("crontabs").WithVersion("v1"),
 		subresource, op, nil, false, nil)
 }
 
@@ -65,7 +69,9 @@ func namespace(name, limit string) *corev1.Namespace {
 func TestCronTabReplicaLimit(t *testing.T) {
 	p := plugin(t, &Configuration{DefaultMaxReplicas: ptr.To[int32](5)},
 		namespace("small", "2"), namespace("plain", ""), namespace("broken", "many"))
-	scale := &autoscalingv1.Scale{Spec: autoscalingv1.ScaleSpec{Replicas: 3}}
+	scale := func(replicas int32) *autoscalingv1.Scale {
+		return &autoscalingv1.Scale{Spec: autoscalingv1.ScaleSpec{Replicas: replicas}}
+	}
 	for _, tc := range []struct {
 		name string
 		a    admission.Attributes
@@ -74,7 +80,14 @@ func TestCronTabReplicaLimit(t *testing.T) {
 		{"under the namespace limit", attributes(crontab(2), "small", "", admission.Create), ""},
 		{"over the namespace limit", attributes(crontab(3), "small", "", admission.Create), `annotation of namespace "small"`},
 		{"update over the limit", attributes(crontab(3), "small", "", admission.Update), "exceeds the limit of 2"},
-		{"scale over the limit", attributes(scale, "small", "scale", admission.Update), "spec.replicas 3 exceeds the limit of 2"},
+		{"scale over the limit", attributes(scale(3), "small", "scale", admission.Update), "spec.replicas 3 exceeds the limit of 2"},
+		// A limit lowered below what a CronTab has: only raising is refused.
+		{"update keeping replicas above the limit", updateAttributes(crontab(4), crontab(4), "small", "", admission.Update), ""},
+		{"update lowering replicas still above the limit", updateAttributes(crontab(3), crontab(4), "small", "", admission.Update), ""},
+		{"update raising replicas above the limit", updateAttributes(crontab(5), crontab(4), "small", "", admission.Update), "spec.replicas 5 exceeds the limit of 2"},
+		{"update raising replicas to the limit", updateAttributes(crontab(2), crontab(1), "small", "", admission.Update), ""},
+		{"scale down still above the limit", updateAttributes(scale(3), scale(4), "small", "scale", admission.Update), ""},
+		{"scale up above the limit", updateAttributes(scale(5), scale(4), "small", "scale", admission.Update), "spec.replicas 5 exceeds the limit of 2"},
 		{"status writes are not checked", attributes(crontab(9), "small", "status", admission.Update), ""},
 		{"default applies without annotation", attributes(crontab(6), "plain", "", admission.Create), "defaultMaxReplicas"},
 		{"at the default", attributes(crontab(5), "plain", "", admission.Create), ""},

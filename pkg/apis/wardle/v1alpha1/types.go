@@ -31,6 +31,10 @@ type FlunderStatus struct {
 }
 
 // +genclient
+// +k8s:prerelease-lifecycle-gen:introduced=1.34
+// +k8s:prerelease-lifecycle-gen:deprecated=1.37
+// +k8s:prerelease-lifecycle-gen:removed=1.40
+// +k8s:prerelease-lifecycle-gen:replacement=wardle.example.com,v1beta1,Flunder
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 
 // Flunder is a namespaced object that may refer to another Flunder or to a Fischer.
@@ -45,6 +49,10 @@ type Flunder struct {
 	Status FlunderStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
 }
 
+// +k8s:prerelease-lifecycle-gen:introduced=1.34
+// +k8s:prerelease-lifecycle-gen:deprecated=1.37
+// +k8s:prerelease-lifecycle-gen:removed=1.40
+// +k8s:prerelease-lifecycle-gen:replacement=wardle.example.com,v1beta1,FlunderList
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 
 // FlunderList is a list of Flunders.
@@ -58,6 +66,10 @@ type FlunderList struct {
 
 // +genclient
 // +genclient:nonNamespaced
+// +k8s:prerelease-lifecycle-gen:introduced=1.34
+// +k8s:prerelease-lifecycle-gen:deprecated=1.37
+// +k8s:prerelease-lifecycle-gen:removed=1.40
+// +k8s:prerelease-lifecycle-gen:replacement=wardle.example.com,v1beta1,Fischer
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 
 // Fischer is a cluster-scoped object naming the Flunders that may not exist.
@@ -73,6 +85,10 @@ type Fischer struct {
 	DisallowedFlunders []string `json:"disallowedFlunders,omitempty" protobuf:"bytes,2,rep,name=disallowedFlunders"`
 }
 
+// +k8s:prerelease-lifecycle-gen:introduced=1.34
+// +k8s:prerelease-lifecycle-gen:deprecated=1.37
+// +k8s:prerelease-lifecycle-gen:removed=1.40
+// +k8s:prerelease-lifecycle-gen:replacement=wardle.example.com,v1beta1,FischerList
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 
 // FischerList is a list of Fischers.
