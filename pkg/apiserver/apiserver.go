@@ -6,9 +6,13 @@ import (
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+
+	"github.com/example/extension-apiserver/pkg/registry"
 )
 
 // Name identifies this server in logs and metrics.
@@ -27,6 +31,9 @@ type CompletedConfig struct {
 // Server is a running-ready extension API server.
 type Server struct {
 	GenericAPIServer *genericapiserver.GenericAPIServer
+	// Stores are the etcd-backed stores of the served resources, for the
+	// storage migration.
+	Stores map[schema.GroupResource]*genericregistry.Store
 }
 
 // Complete fills in the defaults of the generic configuration.
@@ -40,9 +47,9 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{GenericAPIServer: genericServer}
+	s := &Server{GenericAPIServer: genericServer, Stores: map[schema.GroupResource]*genericregistry.Store{}}
 
-	groups, err := apiGroups(c.GenericConfig.RESTOptionsGetter)
+	groups, err := apiGroups(c.GenericConfig.RESTOptionsGetter, s.Stores)
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +60,9 @@ func (c CompletedConfig) New() (*Server, error) {
 }
 
 // apiGroups builds one storage per resource and serves it in every version
-// of its group, so that all versions read and write the same objects.
-func apiGroups(optsGetter generic.RESTOptionsGetter) ([]*genericapiserver.APIGroupInfo, error) {
+// of its group, so that all versions read and write the same objects. The
+// store of each resource is added to stores.
+func apiGroups(optsGetter generic.RESTOptionsGetter, stores map[schema.GroupResource]*genericregistry.Store) ([]*genericapiserver.APIGroupInfo, error) {
 	var groups []*genericapiserver.APIGroupInfo
 	for _, g := range Groups {
 		storage := map[string]rest.Storage{}
@@ -70,6 +78,11 @@ func apiGroups(optsGetter generic.RESTOptionsGetter) ([]*genericapiserver.APIGro
 				}
 				storage[path] = s
 			}
+			main, ok := paths[""].(*registry.REST)
+			if !ok {
+				return nil, fmt.Errorf("%s.%s: the resource's storage is %T, not a registry store", resource, g.Name, paths[""])
+			}
+			stores[schema.GroupResource{Group: g.Name, Resource: resource}] = main.Store
 		}
 		info := genericapiserver.NewDefaultAPIGroupInfo(g.Name, Scheme, metav1.ParameterCodec, Codecs)
 		for _, version := range ServedVersions(g.Name) {

@@ -52,6 +52,9 @@ type Options struct {
 	// StorageVersions maps an API group to the version its objects are
 	// written to etcd in.
 	StorageVersions map[string]string
+	// StorageMigration configures the rewriting of objects stored in an
+	// older version or encoding.
+	StorageMigration StorageMigrationOptions
 
 	Out io.Writer
 
@@ -73,6 +76,7 @@ func NewOptions(out io.Writer) *Options {
 		Mode:                     ModeAuto,
 		LocalDir:                 ".local",
 		StorageVersions:          map[string]string{},
+		StorageMigration:         defaultStorageMigrationOptions(),
 		Out:                      out,
 	}
 	o.ServerRun = genericoptions.NewServerRunOptionsForComponent(basecompatibility.DefaultKubeComponent, o.ComponentGlobalsRegistry)
@@ -110,6 +114,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringToStringVar(&o.StorageVersions, "storage-versions", o.StorageVersions,
 		"Version each API group is written to etcd in, as group=version pairs. Every served version is read from the same data. "+
 			"Defaults: "+strings.Join(defaultStorageVersionPairs(), ","))
+	o.StorageMigration.AddFlags(fs)
 }
 
 func defaultStorageVersionPairs() []string {
@@ -169,6 +174,7 @@ func (o *Options) Validate() error {
 	errs := recommended.Validate()
 	errs = append(errs, o.ServerRun.Validate()...)
 	errs = append(errs, o.ComponentGlobalsRegistry.Validate()...)
+	errs = append(errs, o.StorageMigration.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		errs = append(errs, fmt.Errorf("--secure-port must not be 0: the server serves HTTPS only"))
 	}

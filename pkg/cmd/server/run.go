@@ -74,6 +74,9 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	server.GenericAPIServer.AddPostStartHookOrDie("start-extension-informers", o.startExtensionInformers)
+	if err := o.installStorageMigration(server, config.GenericConfig.RESTOptionsGetter); err != nil {
+		return err
+	}
 	if o.mode == ModeStandalone {
 		serverURL, err := o.writeKubeconfig()
 		if err != nil {
