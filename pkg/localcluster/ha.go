@@ -46,7 +46,8 @@ func (h *HA) EtcdEndpoints() []string {
 }
 
 // HAUp starts the topology in dir and waits until both replicas are ready.
-func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any)) (h *HA, err error) {
+// replicaArgs are extra flags of both server replicas.
+func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), replicaArgs ...string) (h *HA, err error) {
 	if dir, err = filepath.Abs(dir); err != nil {
 		return nil, err
 	}
@@ -112,6 +113,7 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any)) (h 
 				"--mode=standalone", "--local-dir=" + local, "--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
 				"--etcd-servers=" + strings.Join(h.EtcdEndpoints(), ","), "--etcd-prefix=/extension-apiserver",
 			}}
+		r.Args = append(r.Args, replicaArgs...)
 		h.Replicas = append(h.Replicas, r)
 		if err := h.Start(r); err != nil {
 			return nil, err
@@ -126,6 +128,19 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any)) (h 
 	return h, nil
 }
 
+// SetFlag sets a --name=value flag of the process for its next start,
+// replacing the flag's earlier values.
+func (p *Process) SetFlag(name, value string) {
+	flag := "--" + name + "="
+	args := p.Args[:0]
+	for _, a := range p.Args {
+		if !strings.HasPrefix(a, flag) {
+			args = append(args, a)
+		}
+	}
+	p.Args = append(args, flag+value)
+}
+
 // HADown stops the topology in dir and removes it.
 func HADown(dir string) error { return Down(dir) }
 
@@ -138,6 +153,17 @@ func (h *HA) Start(p *Process) error {
 
 // Kill sends SIGKILL and waits until the process is gone.
 func (h *HA) Kill(p *Process) { h.signal(p, syscall.SIGKILL) }
+
+// Terminate sends SIGTERM, as a rolling update does, and waits until the
+// process is gone (SIGKILL after a minute).
+func (h *HA) Terminate(p *Process) {
+	_ = syscall.Kill(p.PID, syscall.SIGTERM)
+	for deadline := time.Now().Add(time.Minute); alive(p.PID); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			h.Kill(p)
+		}
+	}
+}
 
 // Pause stops a process with SIGSTOP (a frozen process, not a dead one).
 func (h *HA) Pause(p *Process) { _ = syscall.Kill(p.PID, syscall.SIGSTOP) }

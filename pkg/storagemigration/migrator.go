@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -43,6 +44,9 @@ type Config struct {
 type Migrator struct {
 	config  Config
 	limiter *rate.Limiter
+	// registered is closed once the replica's record is first published.
+	registered     chan struct{}
+	registeredOnce sync.Once
 }
 
 // New returns a migrator; Run starts it.
@@ -51,8 +55,13 @@ func New(config Config) (*Migrator, error) {
 		return nil, fmt.Errorf("storage migration: client, identity, a positive QPS and a lease of at least 1s are required")
 	}
 	burst := int(math.Max(1, math.Ceil(config.QPS/10)))
-	return &Migrator{config: config, limiter: rate.NewLimiter(rate.Limit(config.QPS), burst)}, nil
+	return &Migrator{config: config, limiter: rate.NewLimiter(rate.Limit(config.QPS), burst), registered: make(chan struct{})}, nil
 }
+
+// Registered is closed once this replica has published what it writes. A
+// server becomes ready only then: a replica writing an older encoding must
+// be seen before clients reach it, or a migration could run behind it.
+func (m *Migrator) Registered() <-chan struct{} { return m.registered }
 
 func (m *Migrator) key(suffix string) string {
 	return strings.TrimSuffix(m.config.Prefix, "/") + suffix
@@ -80,6 +89,7 @@ func (m *Migrator) runSession(ctx context.Context) error {
 	if err := m.register(ctx, session.Lease()); err != nil {
 		return fmt.Errorf("registering the replica: %w", err)
 	}
+	m.registeredOnce.Do(func() { close(m.registered) })
 	sessionCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {

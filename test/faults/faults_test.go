@@ -4,12 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +15,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/utils/ptr"
 
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	"github.com/example/extension-apiserver/pkg/apiserver"
@@ -38,43 +35,9 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 	if *full {
 		writers = 8
 	}
+	t.Logf("writer w draws its operations from random seed w (0 to %d)", writers-1)
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var seq atomic.Int64
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewSource(int64(w)))
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				crontabs := replicas[i%2].StableV1().CronTabs("default")
-				existing := l.writable()
-				switch op := rng.Intn(10); {
-				case op < 5 || len(existing) == 0:
-					name := fmt.Sprintf("w%d-%d", w, seq.Add(1))
-					image := "image:" + name
-					_, err := crontabs.Create(ctx, &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: name},
-						Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: image, Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{})
-					l.record(name, err, true, image)
-				case op < 8:
-					name := existing[rng.Intn(len(existing))]
-					image := fmt.Sprintf("image:%s-v%d", name, seq.Add(1))
-					patch := fmt.Sprintf(`{"spec":{"image":%q}}`, image)
-					_, err := crontabs.Patch(ctx, name, "application/merge-patch+json", []byte(patch), metav1.PatchOptions{})
-					l.record(name, err, true, image)
-				default:
-					name := existing[rng.Intn(len(existing))]
-					err := crontabs.Delete(ctx, name, metav1.DeleteOptions{})
-					l.record(name, err, false, "")
-				}
-			}
-		}(w)
-	}
+	wg := startWriters(ctx, l, writers, []objectWriter{cronTabWriter(replicas[0]), cronTabWriter(replicas[1])}, stop)
 
 	// A watcher per replica, relisting whenever its watch ends.
 	watchCtx, stopWatching := context.WithCancel(ctx)
@@ -82,7 +45,7 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 	var watching sync.WaitGroup
 	for i, cs := range replicas {
 		watching.Add(1)
-		go func() { defer watching.Done(); watchCronTabs(watchCtx, cs, watchers[i]) }()
+		go func() { defer watching.Done(); watchObjects(watchCtx, cronTabs(cs), watchers[i]) }()
 	}
 
 	// Faults, one after another, while the writers run.
@@ -192,9 +155,9 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 			case e.exists && err != nil:
 				lost++
 				t.Errorf("replica %d: acknowledged %s is missing: %v", i, name, err)
-			case e.exists && ct.Spec.Image != e.image:
+			case e.exists && ct.Spec.Image != e.value:
 				lost++
-				t.Errorf("replica %d: %s has image %q, the last acknowledged write set %q", i, name, ct.Spec.Image, e.image)
+				t.Errorf("replica %d: %s has image %q, the last acknowledged write set %q", i, name, ct.Spec.Image, e.value)
 			case !e.exists && !apierrors.IsNotFound(err):
 				lost++
 				t.Errorf("replica %d: acknowledged delete of %s, but: %v", i, name, err)
@@ -214,8 +177,8 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 				}
 				stored, _ = obj.(*stablev1.CronTab)
 			}
-			if stored == nil || stored.Spec.Image != e.image {
-				t.Errorf("etcd: %s does not hold the acknowledged image %q", name, e.image)
+			if stored == nil || stored.Spec.Image != e.value {
+				t.Errorf("etcd: %s does not hold the acknowledged image %q", name, e.value)
 			}
 		} else if len(resp.Kvs) != 0 {
 			t.Errorf("etcd: acknowledged delete of %s, but the key is there", name)
@@ -233,16 +196,17 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("writes attempted %d, acknowledged %d, failed (in doubt) %d; objects in doubt %d; acknowledged writes lost %d; faults survived %d",
-		l.attempted, l.acknowledged, l.failed, inDoubt, lost, len(faults))
+	t.Logf("writes attempted %d, acknowledged %d, failed (in doubt) %d, refused (replica down) %d; objects in doubt %d; acknowledged writes lost %d; faults survived %d",
+		l.attempted, l.acknowledged, l.failed, l.refused, inDoubt, lost, len(faults))
 	for _, r := range recoveries {
 		t.Log(r)
 	}
 }
 
 // startHA builds this tree's server and starts the HA topology, stopped
-// when the test ends; it returns a clientset per replica.
-func startHA(t *testing.T) (*localcluster.HA, []clientset.Interface) {
+// when the test ends, with replicaArgs as extra flags of both replicas; it
+// returns a clientset per replica.
+func startHA(t *testing.T, replicaArgs ...string) (*localcluster.HA, []clientset.Interface) {
 	t.Helper()
 	root, _ := filepath.Abs("../..")
 	binDir := t.TempDir()
@@ -256,7 +220,7 @@ func startHA(t *testing.T) (*localcluster.HA, []clientset.Interface) {
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
-	ha, err := localcluster.HAUp(ctx, dir, binDir, t.Logf)
+	ha, err := localcluster.HAUp(ctx, dir, binDir, t.Logf, replicaArgs...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,15 +4,18 @@
 package faults
 
 import (
+	"errors"
 	"sort"
 	"sync"
+	"syscall"
 )
 
 // entry is what the ledger knows of one object.
 type entry struct {
-	// exists and image are the state the last acknowledged write left.
+	// exists and value (the field the writers set: a CronTab's image, a
+	// Flunder's reference) are the state the last acknowledged write left.
 	exists bool
-	image  string
+	value  string
 	// inDoubt: a write failed; it may or may not have been applied, so the
 	// object is no longer written or checked.
 	inDoubt bool
@@ -23,14 +26,21 @@ type ledger struct {
 	mu                              sync.Mutex
 	objects                         map[string]*entry
 	attempted, acknowledged, failed int
+	// refused counts writes whose connection was refused: they never
+	// reached a server, so they leave nothing in doubt.
+	refused int
 }
 
 func newLedger() *ledger { return &ledger{objects: map[string]*entry{}} }
 
-func (l *ledger) record(name string, err error, exists bool, image string) {
+func (l *ledger) record(name string, err error, exists bool, value string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.attempted++
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		l.refused++
+		return
+	}
 	e := l.objects[name]
 	if e == nil {
 		e = &entry{}
@@ -42,7 +52,7 @@ func (l *ledger) record(name string, err error, exists bool, image string) {
 		return
 	}
 	l.acknowledged++
-	e.exists, e.image = exists, image
+	e.exists, e.value = exists, value
 }
 
 // writable returns the names of objects in a definite existing state.

@@ -40,18 +40,51 @@ func (s *watchStats) observe(rv string, relist bool) {
 	}
 }
 
-// watchCronTabs lists and watches CronTabs through one replica until ctx
-// is done, relisting whenever the watch ends, as an informer does.
-func watchCronTabs(ctx context.Context, cs clientset.Interface, stats *watchStats) {
+// listWatcher lists and watches one resource through one replica.
+type listWatcher struct {
+	list  func(ctx context.Context) (resourceVersion string, err error)
+	watch func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+}
+
+func cronTabs(cs clientset.Interface) listWatcher {
 	crontabs := cs.StableV1().CronTabs("default")
+	return listWatcher{
+		list: func(ctx context.Context) (string, error) {
+			list, err := crontabs.List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return "", err
+			}
+			return list.ResourceVersion, nil
+		},
+		watch: crontabs.Watch,
+	}
+}
+
+func flunders(cs clientset.Interface) listWatcher {
+	flunders := cs.WardleV1beta1().Flunders("default")
+	return listWatcher{
+		list: func(ctx context.Context) (string, error) {
+			list, err := flunders.List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return "", err
+			}
+			return list.ResourceVersion, nil
+		},
+		watch: flunders.Watch,
+	}
+}
+
+// watchObjects lists and watches a resource through one replica until ctx
+// is done, relisting whenever the watch ends, as an informer does.
+func watchObjects(ctx context.Context, lw listWatcher, stats *watchStats) {
 	for ctx.Err() == nil {
-		list, err := crontabs.List(ctx, metav1.ListOptions{})
+		rv, err := lw.list(ctx)
 		if err != nil {
 			time.Sleep(500 * time.Millisecond)
 			continue
 		}
-		stats.observe(list.ResourceVersion, true)
-		w, err := crontabs.Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion, AllowWatchBookmarks: true})
+		stats.observe(rv, true)
+		w, err := lw.watch(ctx, metav1.ListOptions{ResourceVersion: rv, AllowWatchBookmarks: true})
 		if err != nil {
 			continue
 		}

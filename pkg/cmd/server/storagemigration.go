@@ -111,11 +111,16 @@ func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter g
 		return err
 	}
 	server.GenericAPIServer.Handler.NonGoRestfulMux.Handle(storagemigration.Path, migrator.Handler(apiserver.Codecs))
+	// Ready only once registered: see Migrator.Registered.
 	server.GenericAPIServer.AddPostStartHookOrDie("storage-migration", func(ctx genericapiserver.PostStartHookContext) error {
 		go func() {
 			defer client.Close()
 			migrator.Run(ctx)
 		}()
+		select {
+		case <-migrator.Registered():
+		case <-ctx.Done():
+		}
 		return nil
 	})
 	return nil

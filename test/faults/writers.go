@@ -1,0 +1,95 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"sync"
+	"sync/atomic"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+
+	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
+	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
+	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
+)
+
+// objectWriter writes one resource through one replica. value is the field
+// the ledger tracks.
+type objectWriter struct {
+	create func(ctx context.Context, name, value string) error
+	patch  func(ctx context.Context, name, value string) error
+	remove func(ctx context.Context, name string) error
+}
+
+func cronTabWriter(cs clientset.Interface) objectWriter {
+	crontabs := cs.StableV1().CronTabs("default")
+	return objectWriter{
+		create: func(ctx context.Context, name, image string) error {
+			_, err := crontabs.Create(ctx, &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: name},
+				Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: image, Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{})
+			return err
+		},
+		patch: func(ctx context.Context, name, image string) error {
+			_, err := crontabs.Patch(ctx, name, types.MergePatchType, fmt.Appendf(nil, `{"spec":{"image":%q}}`, image), metav1.PatchOptions{})
+			return err
+		},
+		remove: func(ctx context.Context, name string) error { return crontabs.Delete(ctx, name, metav1.DeleteOptions{}) },
+	}
+}
+
+func flunderWriter(cs clientset.Interface) objectWriter {
+	flunders := cs.WardleV1beta1().Flunders("default")
+	return objectWriter{
+		create: func(ctx context.Context, name, reference string) error {
+			_, err := flunders.Create(ctx, &wardlev1beta1.Flunder{ObjectMeta: metav1.ObjectMeta{Name: name},
+				Spec: wardlev1beta1.FlunderSpec{FlunderReference: reference, ReferenceType: wardlev1beta1.FlunderReferenceType}}, metav1.CreateOptions{})
+			return err
+		},
+		patch: func(ctx context.Context, name, reference string) error {
+			_, err := flunders.Patch(ctx, name, types.MergePatchType, fmt.Appendf(nil, `{"spec":{"flunderReference":%q}}`, reference), metav1.PatchOptions{})
+			return err
+		},
+		remove: func(ctx context.Context, name string) error { return flunders.Delete(ctx, name, metav1.DeleteOptions{}) },
+	}
+}
+
+// startWriters starts n writers that create (half of their writes), patch
+// and delete objects through the replicas in turn, recording every outcome
+// in l, until stop is closed. Writer w draws its operations from seed w.
+func startWriters(ctx context.Context, l *ledger, n int, replicas []objectWriter, stop <-chan struct{}) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	var seq atomic.Int64
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(int64(w)))
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				writer := replicas[i%len(replicas)]
+				existing := l.writable()
+				switch op := rng.Intn(10); {
+				case op < 5 || len(existing) == 0:
+					name := fmt.Sprintf("w%d-%d", w, seq.Add(1))
+					value := "v-" + name
+					l.record(name, writer.create(ctx, name, value), true, value)
+				case op < 8:
+					name := existing[rng.Intn(len(existing))]
+					value := fmt.Sprintf("v-%s-%d", name, seq.Add(1))
+					l.record(name, writer.patch(ctx, name, value), true, value)
+				default:
+					name := existing[rng.Intn(len(existing))]
+					l.record(name, writer.remove(ctx, name), false, "")
+				}
+			}
+		}()
+	}
+	return &wg
+}
