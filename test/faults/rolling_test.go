@@ -314,4 +314,3 @@ func leaderReplica(t *testing.T, ha *localcluster.HA, replicas []clientset.Inter
 	t.Fatal("no replica leads the storage migration")
 	return nil
 }
-

@@ -36,7 +36,9 @@ func cronTabWriter(cs clientset.Interface) objectWriter {
 			_, err := crontabs.Patch(ctx, name, types.MergePatchType, fmt.Appendf(nil, `{"spec":{"image":%q}}`, image), metav1.PatchOptions{})
 			return err
 		},
-		remove: func(ctx context.Context, name string) error { return crontabs.Delete(ctx, name, metav1.DeleteOptions{}) },
+		remove: func(ctx context.Context, name string) error {
+			return crontabs.Delete(ctx, name, metav1.DeleteOptions{})
+		},
 	}
 }
 
@@ -52,7 +54,9 @@ func flunderWriter(cs clientset.Interface) objectWriter {
 			_, err := flunders.Patch(ctx, name, types.MergePatchType, fmt.Appendf(nil, `{"spec":{"flunderReference":%q}}`, reference), metav1.PatchOptions{})
 			return err
 		},
-		remove: func(ctx context.Context, name string) error { return flunders.Delete(ctx, name, metav1.DeleteOptions{}) },
+		remove: func(ctx context.Context, name string) error {
+			return flunders.Delete(ctx, name, metav1.DeleteOptions{})
+		},
 	}
 }
 
