@@ -38,7 +38,7 @@ codegen: ## regenerate deepcopy, conversion, defaults, openapi and client code
 
 verify: ## fail on stale generated code, unformatted or suspicious Go code
 	hack/verify-codegen.sh
-	@unformatted=$$(gofmt -l cmd pkg hack 2>/dev/null); \
+	@unformatted=$$(gofmt -l cmd pkg hack test 2>/dev/null); \
 	  if [[ -n "$$unformatted" ]]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 
