@@ -240,7 +240,7 @@ func (m *Migrator) migrate(ctx context.Context, r Resource, status *ResourceStat
 		return err
 	}
 	lastLog := time.Now()
-	err := forEachPage(ctx, m.config.Client, r, status.LastKey, func(page []keyValue) error {
+	err := forEachPage(ctx, m.config.Client, r, status.LastKey, migratePageSize, func(page []keyValue) error {
 		// A replica that came back writing the old encoding stops the
 		// migration: it would write behind it.
 		records, err := m.liveReplicas(ctx)

@@ -10,8 +10,12 @@ import (
 	"k8s.io/apiserver/pkg/storage/value"
 )
 
-// scanPageSize is how many keys one etcd range read returns.
-const scanPageSize = 500
+// Keys per etcd range read: counting reads large pages; migrating reads
+// small ones, as each page ends with a checkpoint.
+const (
+	countPageSize   = 500
+	migratePageSize = 100
+)
 
 // protobufPrefix starts every value k8s.io/apimachinery's protobuf
 // serializer writes.
@@ -66,16 +70,16 @@ type keyValue struct {
 }
 
 // forEachPage reads the resource's keys in order, after the key after (all
-// of them when after is empty), a page at a time, and stops at the first
+// of them when after is empty), pageSize at a time, and stops at the first
 // error fn returns.
-func forEachPage(ctx context.Context, client *clientv3.Client, r Resource, after string, fn func([]keyValue) error) error {
+func forEachPage(ctx context.Context, client *clientv3.Client, r Resource, after string, pageSize int64, fn func([]keyValue) error) error {
 	end := clientv3.GetPrefixRangeEnd(r.KeyPrefix)
 	from := r.KeyPrefix
 	if after != "" {
 		from = after + "\x00"
 	}
 	for {
-		resp, err := client.Get(ctx, from, clientv3.WithRange(end), clientv3.WithLimit(scanPageSize))
+		resp, err := client.Get(ctx, from, clientv3.WithRange(end), clientv3.WithLimit(pageSize))
 		if err != nil {
 			return err
 		}
@@ -105,7 +109,7 @@ type census struct {
 
 func takeCensus(ctx context.Context, client *clientv3.Client, r Resource) (census, error) {
 	c := census{stored: map[string]int{}}
-	err := forEachPage(ctx, client, r, "", func(page []keyValue) error {
+	err := forEachPage(ctx, client, r, "", countPageSize, func(page []keyValue) error {
 		for _, kv := range page {
 			o := classify(ctx, r, kv)
 			c.stored[o.encoding.String()]++

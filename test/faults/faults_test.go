@@ -14,6 +14,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
@@ -233,6 +234,11 @@ func startHA(t *testing.T, replicaArgs ...string) (*localcluster.HA, []clientset
 			t.Fatal(err)
 		}
 		config.Timeout = 15 * time.Second
+		// client-go's default of 5 requests per second would be the
+		// writers' limit; the deprecation warnings of v1alpha1 seeding are
+		// tested elsewhere.
+		config.QPS, config.Burst = 50, 100
+		config.WarningHandler = rest.NoWarnings{}
 		replicas = append(replicas, clientset.NewForConfigOrDie(config))
 	}
 
