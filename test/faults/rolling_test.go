@@ -40,8 +40,8 @@ const (
 // no watcher saw a resourceVersion go backwards.
 func TestRollingStorageChange(t *testing.T) {
 	// The migration is slowed down so that it is still running when the
-	// test kills the replica that runs it: about 15 s.
-	seeded, qps := 600, "40"
+	// test kills the replica that runs it: about 25 s.
+	seeded, qps := 600, "25"
 	if *full {
 		seeded, qps = 3000, "200"
 	}
