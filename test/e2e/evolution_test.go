@@ -5,7 +5,6 @@ import (
 	"context"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,26 +17,8 @@ import (
 
 	stablev1beta1 "github.com/example/extension-apiserver/pkg/apis/stable/v1beta1"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
+	"github.com/example/extension-apiserver/test/integration/framework"
 )
-
-type warningRecorder struct {
-	mu   sync.Mutex
-	seen []string
-}
-
-func (w *warningRecorder) HandleWarningHeader(_ int, _ string, text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.seen = append(w.seen, text)
-}
-
-func (w *warningRecorder) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	seen := w.seen
-	w.seen = nil
-	return seen
-}
 
 // TestDeprecationWarningsThroughTheAggregator: kube-apiserver passes the
 // server's Warning headers on, so kubectl prints them.
@@ -57,7 +38,7 @@ func TestDeprecationWarningsThroughTheAggregator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	warnings := &warningRecorder{}
+	warnings := &framework.WarningRecorder{}
 	config.WarningHandler = warnings
 	crontabs := clientset.NewForConfigOrDie(config).StableV1beta1().CronTabs("default")
 	ctx := context.Background()
@@ -67,13 +48,13 @@ func TestDeprecationWarningsThroughTheAggregator(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = crontabs.Delete(context.Background(), "deprecated-version", metav1.DeleteOptions{}) })
-	if got := warnings.take(); len(got) != 1 || got[0] != wantCronTab {
+	if got := warnings.Take(); len(got) != 1 || got[0] != wantCronTab {
 		t.Errorf("create through v1beta1: warnings %q, want %q", got, wantCronTab)
 	}
 	if _, err := crontabs.GetScale(ctx, "deprecated-version", metav1.GetOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := warnings.take(); len(got) != 1 || got[0] != wantCronTab {
+	if got := warnings.Take(); len(got) != 1 || got[0] != wantCronTab {
 		t.Errorf("get /scale through v1beta1: warnings %q, want %q", got, wantCronTab)
 	}
 }

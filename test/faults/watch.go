@@ -48,29 +48,25 @@ type listWatcher struct {
 
 func cronTabs(cs clientset.Interface) listWatcher {
 	crontabs := cs.StableV1().CronTabs("default")
-	return listWatcher{
-		list: func(ctx context.Context) (string, error) {
-			list, err := crontabs.List(ctx, metav1.ListOptions{})
-			if err != nil {
-				return "", err
-			}
-			return list.ResourceVersion, nil
-		},
-		watch: crontabs.Watch,
-	}
+	return newListWatcher(crontabs.List, crontabs.Watch)
 }
 
 func flunders(cs clientset.Interface) listWatcher {
 	flunders := cs.WardleV1beta1().Flunders("default")
+	return newListWatcher(flunders.List, flunders.Watch)
+}
+
+func newListWatcher[L interface{ GetResourceVersion() string }](list func(context.Context, metav1.ListOptions) (L, error),
+	watchFunc func(context.Context, metav1.ListOptions) (watch.Interface, error)) listWatcher {
 	return listWatcher{
 		list: func(ctx context.Context) (string, error) {
-			list, err := flunders.List(ctx, metav1.ListOptions{})
+			l, err := list(ctx, metav1.ListOptions{})
 			if err != nil {
 				return "", err
 			}
-			return list.ResourceVersion, nil
+			return l.GetResourceVersion(), nil
 		},
-		watch: flunders.Watch,
+		watch: watchFunc,
 	}
 }
 

@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
@@ -18,26 +17,6 @@ import (
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
-
-// warnings collects the Warning headers of responses.
-type warnings struct {
-	mu   sync.Mutex
-	seen []string
-}
-
-func (w *warnings) HandleWarningHeader(code int, agent string, text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.seen = append(w.seen, text)
-}
-
-func (w *warnings) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	seen := w.seen
-	w.seen = nil
-	return seen
-}
 
 // deprecatedVersions are the versions the API lifecycle deprecates, with
 // the warning each kind gets.
@@ -57,7 +36,7 @@ var deprecatedVersions = map[schema.GroupVersion]map[string]string{
 // and kubectl prints the warning.
 func TestDeprecationWarnings(t *testing.T) {
 	s := framework.StartServer(t, framework.ServerConfig{})
-	seen := &warnings{}
+	seen := &framework.WarningRecorder{}
 	config := rest.CopyConfig(s.Config)
 	config.WarningHandler = seen
 	dc := dynamic.NewForConfigOrDie(config)
@@ -70,7 +49,7 @@ func TestDeprecationWarnings(t *testing.T) {
 				if _, err := dc.Resource(gv.WithResource(resource)).List(ctx, metav1.ListOptions{}); err != nil {
 					t.Fatal(err)
 				}
-				got := seen.take()
+				got := seen.Take()
 				want, deprecated := deprecatedVersions[gv][resource]
 				switch {
 				case deprecated && (len(got) != 1 || got[0] != want):
@@ -90,7 +69,7 @@ func TestDeprecationWarnings(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", request, err)
 		}
-		if got := seen.take(); len(got) != 1 || got[0] != want {
+		if got := seen.Take(); len(got) != 1 || got[0] != want {
 			t.Errorf("%s: warnings %q, want %q", request, got, want)
 		}
 	}
