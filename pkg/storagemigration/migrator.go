@@ -207,6 +207,10 @@ func (m *Migrator) passResource(ctx context.Context, r Resource, migrate bool) (
 			return status, err
 		}
 	}
+	if status.Pending > 0 {
+		status.State = StateFailed
+		status.Message = fmt.Sprintf("%d objects could not be rewritten (see the server log); retried on the next pass", status.Pending)
+	}
 	return status, nil
 }
 
@@ -259,7 +263,13 @@ func (m *Migrator) migrate(ctx context.Context, r Resource, status *ResourceStat
 				return err
 			}
 			if err := m.rewrite(ctx, r, kv.key); err != nil {
-				return fmt.Errorf("rewriting %s: %w", kv.key, err)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				// One unreadable object must not hold up the others; it
+				// stays pending and is retried on the next pass.
+				klog.ErrorS(err, "Storage migration: cannot rewrite an object; it stays as it is", "resource", r.Name(), "key", kv.key)
+				continue
 			}
 			status.Migrated++
 			status.Pending = max(status.Pending-1, 0)

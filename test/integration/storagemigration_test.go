@@ -19,6 +19,7 @@ import (
 
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	wardlev1alpha1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1alpha1"
+	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
 	"github.com/example/extension-apiserver/pkg/storagemigration"
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
@@ -197,5 +198,38 @@ func TestStorageMigration(t *testing.T) {
 	waitForStates(t, manual, storagemigration.StateCurrent)
 	if want := map[string]int{"wardle.example.com/v1beta1 " + jsonType: flunders, "stable.example.com/v1 " + jsonType: crontabs}; !cmp.Equal(storedEncodings(t, etcd), want) {
 		t.Errorf("stored after the requested migration: %v, want %v", storedEncodings(t, etcd), want)
+	}
+}
+
+// TestStorageMigrationGoesPastUnreadableObjects: a value the server cannot
+// decode stays as it is and is reported, and the other objects are migrated.
+func TestStorageMigrationGoesPastUnreadableObjects(t *testing.T) {
+	etcd := framework.StartEtcd(t)
+	ctx := context.Background()
+	old := framework.StartServer(t, framework.ServerConfig{Etcd: etcd, Args: append([]string{"--storage-media-type", jsonType}, migrationArgs...)})
+	for _, name := range []string{"a", "c"} {
+		if _, err := old.Clientset(t).WardleV1beta1().Fischers().Create(ctx, &wardlev1beta1.Fischer{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Stop()
+	if _, err := etcd.Client(t).Put(ctx, "/extension-apiserver/wardle.example.com/fischers/b", "not an object"); err != nil {
+		t.Fatal(err)
+	}
+	newer := framework.StartServer(t, framework.ServerConfig{Etcd: etcd, Args: migrationArgs})
+	var fischers storagemigration.ResourceStatus
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(context.Context) (bool, error) {
+		for _, r := range migrationStatus(t, newer, http.MethodGet).Resources {
+			if r.Resource == "fischers.wardle.example.com" {
+				fischers = r
+			}
+		}
+		return fischers.State == storagemigration.StateFailed, nil
+	})
+	if err != nil || fischers.Pending != 1 || !strings.Contains(fischers.Message, "1 objects could not be rewritten") {
+		t.Fatalf("fischers: %+v (%v), want Failed with the one unreadable object pending", fischers, err)
+	}
+	if got := fischers.Stored["wardle.example.com/v1beta1 "+protobuf]; got != 2 {
+		t.Errorf("readable Fischers migrated: %d, want 2 (%v)", got, fischers.Stored)
 	}
 }
