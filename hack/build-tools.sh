@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the etcd and kube-apiserver binaries the demo and the e2e tests run,
-# from the Go module proxy, into _output/bin. A binary that is already there
-# is kept (delete it, or pass --force, to rebuild).
+# Builds the etcd, kube-apiserver and kube-controller-manager binaries the
+# demo and the e2e tests run, from the Go module proxy, into _output/bin. A
+# binary that is already there is kept (delete it, or pass --force, to
+# rebuild).
 #
-#   hack/build-tools.sh [--force] [etcd] [kube-apiserver] [sample-apiserver]
-# (with no names: etcd and kube-apiserver; make bench also builds
-# sample-apiserver v0.37.2, the benchmark's baseline)
+#   hack/build-tools.sh [--force] [etcd] [kube-apiserver] [kube-controller-manager] [sample-apiserver]
+# (with no names: etcd, kube-apiserver and kube-controller-manager; make
+# bench also builds sample-apiserver v0.37.2, the benchmark's baseline)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,11 +20,11 @@ targets=()
 for arg in "$@"; do
   case "${arg}" in
     --force) force=true ;;
-    etcd|kube-apiserver|sample-apiserver) targets+=("${arg}") ;;
-    *) echo "usage: $0 [--force] [etcd] [kube-apiserver] [sample-apiserver]" >&2; exit 2 ;;
+    etcd|kube-apiserver|kube-controller-manager|sample-apiserver) targets+=("${arg}") ;;
+    *) echo "usage: $0 [--force] [etcd] [kube-apiserver] [kube-controller-manager] [sample-apiserver]" >&2; exit 2 ;;
   esac
 done
-[[ ${#targets[@]} -eq 0 ]] && targets=(etcd kube-apiserver)
+[[ ${#targets[@]} -eq 0 ]] && targets=(etcd kube-apiserver kube-controller-manager)
 
 command -v go >/dev/null || { echo "error: go is not on PATH" >&2; exit 1; }
 mkdir -p "${BIN}"
@@ -64,13 +65,16 @@ GO
   echo ">> built ${BIN}/${name}"
 }
 
-build_kube_apiserver() {
-  if up_to_date kube-apiserver "${KUBERNETES_VERSION}"; then
-    echo ">> kube-apiserver ${KUBERNETES_VERSION}: cached in ${BIN}/kube-apiserver"
+# build_kubernetes NAME: builds k8s.io/kubernetes/cmd/NAME (kube-apiserver,
+# kube-controller-manager) at KUBERNETES_VERSION.
+build_kubernetes() {
+  local name=$1
+  if up_to_date "${name}" "${KUBERNETES_VERSION}"; then
+    echo ">> ${name} ${KUBERNETES_VERSION}: cached in ${BIN}/${name}"
     return
   fi
-  echo ">> building kube-apiserver ${KUBERNETES_VERSION} (about 5 minutes on 2 cores when nothing is cached)"
-  local work="${ROOT}/_output/tools/kube-apiserver"
+  echo ">> building ${name} ${KUBERNETES_VERSION} (about 5 minutes on 2 cores when nothing is cached)"
+  local work="${ROOT}/_output/tools/kubernetes"
   mkdir -p "${work}"
   # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces
   # them with directories of its own repository; point each at its release.
@@ -80,7 +84,7 @@ build_kube_apiserver() {
   local staging
   staging=$(grep -E '=> \./staging/' "${kube_mod}" | awk '{print $1}')
   {
-    echo "module extension-apiserver-tools/kube-apiserver"
+    echo "module extension-apiserver-tools/kubernetes"
     echo
     echo "go 1.26"
     echo
@@ -95,22 +99,25 @@ build_kube_apiserver() {
 
 package tools
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+)
 GO
   echo ">>   resolving modules ($(echo "${staging}" | wc -w) staging modules replaced by ${STAGING_VERSION})"
   (cd "${work}" && go mod tidy) || { echo "error: resolving k8s.io/kubernetes ${KUBERNETES_VERSION} modules failed" >&2; exit 1; }
   echo ">>   compiling"
   local start=${SECONDS}
-  (cd "${work}" && go build -o "${BIN}/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver) \
-    || { echo "error: building kube-apiserver ${KUBERNETES_VERSION} failed" >&2; exit 1; }
-  echo "${KUBERNETES_VERSION}" > "${BIN}/kube-apiserver.version"
-  echo ">> built ${BIN}/kube-apiserver in $((SECONDS - start))s"
+  (cd "${work}" && go build -o "${BIN}/${name}" "k8s.io/kubernetes/cmd/${name}") \
+    || { echo "error: building ${name} ${KUBERNETES_VERSION} failed" >&2; exit 1; }
+  echo "${KUBERNETES_VERSION}" > "${BIN}/${name}.version"
+  echo ">> built ${BIN}/${name} in $((SECONDS - start))s"
 }
 
 for t in "${targets[@]}"; do
   case "${t}" in
     etcd) build_main etcd "${ETCD_VERSION}" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 ;;
-    kube-apiserver) build_kube_apiserver ;;
+    kube-apiserver|kube-controller-manager) build_kubernetes "${t}" ;;
     sample-apiserver) build_main sample-apiserver "${STAGING_VERSION}" k8s.io/sample-apiserver k8s.io/sample-apiserver ;;
   esac
 done

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The local demo: etcd, kube-apiserver with the aggregation layer, and the
+# The local demo: etcd, kube-apiserver with the aggregation layer,
+# kube-controller-manager (namespace, garbage collector, quota, storage
+# version migrator), and the
 # extension API server behind its APIServices, all on loopback; then a
 # kubectl tour through kube-apiserver.
 #
@@ -19,7 +21,7 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 fail() { echo "demo: $*" >&2; exit 1; }
 
 build() {
-  step "building etcd and kube-apiserver (cached in ${BIN}), the server, the controller and the local-cluster tool"
+  step "building etcd, kube-apiserver and kube-controller-manager (cached in ${BIN}), the server, the controller and the local-cluster tool"
   hack/build-tools.sh
   go build -o "${BIN}/extension-apiserver" ./cmd/extension-apiserver
   go build -o "${BIN}/crontab-controller" ./cmd/crontab-controller
@@ -29,7 +31,7 @@ build() {
 up() {
   [[ -e "${DIR}/pids" ]] && fail "a demo is already running in ${DIR}; run 'make demo-down' first"
   build
-  step "starting etcd, kube-apiserver, extension-apiserver and crontab-controller; registering the APIServices"
+  step "starting etcd, kube-apiserver, extension-apiserver, kube-controller-manager and crontab-controller; registering the APIServices"
   local start=${SECONDS}
   "${BIN}/local-cluster" up --dir "${DIR}" || fail "the cluster did not come up; logs are in ${DIR}/logs"
   echo "up in $((SECONDS - start))s; KUBECONFIG=${DIR}/kubeconfig"

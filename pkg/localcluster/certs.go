@@ -62,7 +62,8 @@ func (c controlPlaneCerts) path(name string) string { return filepath.Join(c.dir
 
 // write creates the cluster CA (client certificates and kube-apiserver's
 // serving certificate), the front-proxy CA and the aggregator's client
-// certificate, the admin certificate and the service account signing key.
+// certificate, the admin and kube-controller-manager client certificates
+// and the service account signing key.
 func (c controlPlaneCerts) write() error {
 	ca, err := pki.NewCA("local-cluster-ca")
 	if err != nil {
@@ -89,8 +90,14 @@ func (c controlPlaneCerts) write() error {
 	if err != nil {
 		return err
 	}
+	// Kubernetes' bootstrap RBAC knows this user.
+	controllerManager, err := ca.IssueClient("system:kube-controller-manager")
+	if err != nil {
+		return err
+	}
 	for name, kp := range map[string]*pki.KeyPair{
 		"ca": ca, "front-proxy-ca": frontProxyCA, "kube-apiserver": kubeServing, "front-proxy-client": frontProxyClient, "admin": admin,
+		"kube-controller-manager": controllerManager,
 	} {
 		if err := kp.Write(c.dir, name); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -18,12 +19,13 @@ import (
 type Config struct {
 	// Dir holds certificates, kubeconfigs, data, logs and pids.
 	Dir string
-	// BinDir holds etcd, kube-apiserver, extension-apiserver and crontab-controller.
+	// BinDir holds etcd, kube-apiserver, extension-apiserver, and unless
+	// NoController, kube-controller-manager and crontab-controller.
 	BinDir string
 	// DeployDir is artifacts/deploy; its base is applied to kube-apiserver.
 	DeployDir string
-	// NoController leaves the CronTab controller out (benchmarks: its status
-	// writes would add load).
+	// NoController leaves the CronTab controller and kube-controller-manager
+	// out (benchmarks: their writes and watches would add load).
 	NoController bool
 	// ServerArgs are extra flags of the extension API server.
 	ServerArgs []string
@@ -40,6 +42,8 @@ type Cluster struct {
 	ExtensionAPIServerURL string
 	// EtcdURL is the etcd both servers use, under different prefixes.
 	EtcdURL string
+
+	extensionAPIServerPort int
 }
 
 // AdminKubeconfig is the kubeconfig of a system:masters user of kube-apiserver.
@@ -68,7 +72,7 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	}
 	bins := []string{"etcd", "kube-apiserver", "extension-apiserver"}
 	if !cfg.NoController {
-		bins = append(bins, "crontab-controller")
+		bins = append(bins, "kube-controller-manager", "crontab-controller")
 	}
 	for _, bin := range bins {
 		if _, err := os.Stat(filepath.Join(cfg.BinDir, bin)); err != nil {
@@ -122,6 +126,10 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	}
 	c.logf("every APIService is Available (%.1fs)", time.Since(start).Seconds())
 	if !cfg.NoController {
+		if err := c.startControllerManager(ctx, certs); err != nil {
+			return nil, err
+		}
+		c.logf("kube-controller-manager is ready: %s (%.1fs)", strings.Join(ControllerManagerControllers, ", "), time.Since(start).Seconds())
 		if err := c.startController(ctx); err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -107,14 +108,46 @@ func (c *Cluster) startController(ctx context.Context) error {
 	return err
 }
 
+// RestartExtensionAPIServer stops the extension API server (SIGTERM), starts
+// it again on the same port with the cluster's flags and extraArgs (a later
+// flag overrides an earlier one), and waits until it is ready and its
+// APIServices are Available. The previous log is kept as
+// logs/extension-apiserver.log.<n>.
+func (c *Cluster) RestartExtensionAPIServer(ctx context.Context, extraArgs ...string) error {
+	pid, err := c.PID(ServiceName)
+	if err != nil {
+		return err
+	}
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	for deadline := time.Now().Add(time.Minute); alive(pid); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the extension API server (pid %d) did not stop within a minute", pid)
+		}
+	}
+	logs := filepath.Join(c.Dir, "logs", ServiceName+".log")
+	for n := 1; ; n++ {
+		if _, err := os.Stat(fmt.Sprintf("%s.%d", logs, n)); os.IsNotExist(err) {
+			if err := os.Rename(logs, fmt.Sprintf("%s.%d", logs, n)); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	if err := c.startExtensionAPIServer(ctx, c.ServingDir(), c.extensionAPIServerPort, extraArgs...); err != nil {
+		return err
+	}
+	return c.waitAPIServicesAvailable(ctx)
+}
+
 // startExtensionAPIServer runs the server in aggregated mode as its
 // ServiceAccount, as the Deployment would, with its own etcd prefix.
-func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string, port int) error {
+func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string, port int, extraArgs ...string) error {
 	kubeconfig, err := c.serviceAccountKubeconfig(ctx, ServiceName)
 	if err != nil {
 		return err
 	}
 	c.ExtensionAPIServerURL = fmt.Sprintf("https://127.0.0.1:%d", port)
+	c.extensionAPIServerPort = port
 	args := append([]string{
 		"--mode=aggregated", "--kubeconfig=" + kubeconfig,
 		"--etcd-servers=" + c.EtcdURL, "--etcd-prefix=/extension-apiserver",
@@ -123,6 +156,7 @@ func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string
 		// The CronTab controller runs here too, and removes this finalizer.
 		"--enable-admission-plugins=CronTabCleanup",
 	}, c.ServerArgs...)
+	args = append(args, extraArgs...)
 	pid, err := startDetached(c.Dir, "extension-apiserver", filepath.Join(c.BinDir, "extension-apiserver"), args...)
 	if err != nil {
 		return err

@@ -89,12 +89,17 @@ func pidOf(dir, name string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The newest: a restarted process is recorded again.
+	pid := ""
 	for _, line := range strings.Split(string(data), "\n") {
 		if fields := strings.Fields(line); len(fields) == 2 && fields[1] == name {
-			return strconv.Atoi(fields[0])
+			pid = fields[0]
 		}
 	}
-	return 0, fmt.Errorf("no process %q in %s", name, dir)
+	if pid == "" {
+		return 0, fmt.Errorf("no process %q in %s", name, dir)
+	}
+	return strconv.Atoi(pid)
 }
 
 // FreePort returns a loopback TCP port nothing listens on right now.

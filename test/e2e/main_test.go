@@ -74,9 +74,9 @@ func run(m *testing.M) int {
 	return code
 }
 
-// prepareBinaries builds etcd and kube-apiserver once into _output/bin (the
-// script keeps them) and this tree's server into a fresh directory, so that
-// the tests never run a stale server binary.
+// prepareBinaries builds etcd, kube-apiserver and kube-controller-manager
+// once into _output/bin (the script keeps them) and this tree's server into
+// a fresh directory, so that the tests never run a stale server binary.
 func prepareBinaries(root string) (string, error) {
 	tools := exec.Command(filepath.Join(root, "hack", "build-tools.sh"))
 	tools.Stdout, tools.Stderr = os.Stdout, os.Stderr
@@ -87,7 +87,7 @@ func prepareBinaries(root string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, name := range []string{"etcd", "kube-apiserver"} {
+	for _, name := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
 		if err := os.Symlink(filepath.Join(root, "_output", "bin", name), filepath.Join(binDir, name)); err != nil {
 			return "", err
 		}

@@ -5,10 +5,12 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
 	admissionmetrics "k8s.io/apiserver/pkg/admission/metrics"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
+	"k8s.io/apiserver/pkg/admission/plugin/resourcequota"
 	mutatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/mutating"
 	validatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/validating"
 	mutatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/mutating"
@@ -22,6 +24,7 @@ import (
 	"github.com/example/extension-apiserver/pkg/admission/plugin/banflunder"
 	"github.com/example/extension-apiserver/pkg/admission/plugin/crontabcleanup"
 	"github.com/example/extension-apiserver/pkg/admission/plugin/crontabreplicalimit"
+	"github.com/example/extension-apiserver/pkg/apiserver"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/example/extension-apiserver/pkg/generated/informers/externalversions"
 )
@@ -31,6 +34,7 @@ import (
 var coreAPIPlugins = sets.New(
 	lifecycle.PluginName, mutatingwebhook.PluginName, validatingwebhook.PluginName,
 	validatingadmissionpolicy.PluginName, mutatingadmissionpolicy.PluginName, crontabreplicalimit.PluginName,
+	resourcequota.PluginName,
 )
 
 // admissionConfigScheme decodes AdmissionConfiguration files.
@@ -43,10 +47,14 @@ func init() {
 // registerAdmissionPlugins adds this server's plugins. CronTabCleanup is
 // off by default: its finalizer needs the CronTab controller to remove it.
 func registerAdmissionPlugins(a *genericoptions.AdmissionOptions) {
+	// ResourceQuota, last as in kube-apiserver: count/<resource>.<group>
+	// quotas of the cluster hold for this server's kinds.
+	resourcequota.Register(a.Plugins)
 	banflunder.Register(a.Plugins)
 	crontabcleanup.Register(a.Plugins)
 	crontabreplicalimit.Register(a.Plugins)
-	a.RecommendedPluginOrder = append(a.RecommendedPluginOrder, crontabcleanup.PluginName, banflunder.PluginName, crontabreplicalimit.PluginName)
+	a.RecommendedPluginOrder = append(a.RecommendedPluginOrder, crontabcleanup.PluginName, banflunder.PluginName, crontabreplicalimit.PluginName,
+		resourcequota.PluginName)
 	a.DefaultOffPlugins.Insert(crontabcleanup.PluginName)
 }
 
@@ -58,7 +66,7 @@ func (o *Options) admissionInitializers(c *genericapiserver.RecommendedConfig) (
 		return nil, err
 	}
 	o.extensionInformers = informers.NewSharedInformerFactory(client, 10*time.Minute)
-	return []admission.PluginInitializer{initializer.New(o.extensionInformers)}, nil
+	return []admission.PluginInitializer{initializer.New(o.extensionInformers), initializer.NewQuota(o.extensionInformers, quotaResources())}, nil
 }
 
 // startExtensionInformers starts, once the server serves, the informers
@@ -114,4 +122,18 @@ func (o *Options) applyStandaloneAdmission(c *genericapiserver.RecommendedConfig
 	c.AdmissionControl = admissionmetrics.WithStepMetrics(chain)
 	klog.InfoS("Standalone mode: admission plugins", "enabled", active, "offWithoutKubeAPIServer", off)
 	return nil
+}
+
+// quotaResources are the resources ResourceQuota counts, in their preferred
+// versions: every served one (a cluster-scoped one counts nothing in a
+// namespace).
+func quotaResources() []schema.GroupVersionResource {
+	var gvrs []schema.GroupVersionResource
+	for _, g := range apiserver.Groups {
+		preferred := apiserver.ServedVersions(g.Name)[0]
+		for resource := range g.Resources {
+			gvrs = append(gvrs, schema.GroupVersionResource{Group: g.Name, Version: preferred, Resource: resource})
+		}
+	}
+	return gvrs
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -80,6 +81,10 @@ func NewOptions(out io.Writer) *Options {
 		Out:                      out,
 	}
 	o.ServerRun = genericoptions.NewServerRunOptionsForComponent(basecompatibility.DefaultKubeComponent, o.ComponentGlobalsRegistry)
+	// Behind kube-apiserver, the cluster's controllers keep watches open
+	// through the aggregator; without a grace period for them, a stopping
+	// server waits for its whole shutdown timeout (60 s) before it exits.
+	o.ServerRun.ShutdownWatchTerminationGracePeriod = 5 * time.Second
 	o.RecommendedOptions.SecureServing.BindPort = 8443
 	// Like kube-apiserver for built-in kinds, store protobuf: smaller etcd
 	// values and cheaper decoding on every read from etcd and every watch

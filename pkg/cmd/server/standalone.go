@@ -78,7 +78,7 @@ func (o *Options) applyStandalone() {
 	}
 	klog.InfoS("Standalone mode: no kube-apiserver; the admission plugins that need one "+
 		"(NamespaceLifecycle, MutatingAdmissionWebhook, ValidatingAdmissionWebhook, ValidatingAdmissionPolicy, "+
-		"MutatingAdmissionPolicy, CronTabReplicaLimit), API Priority and Fairness and garbage collection are off",
+		"MutatingAdmissionPolicy, CronTabReplicaLimit, ResourceQuota), API Priority and Fairness and garbage collection are off",
 		"clientCA", ro.Authentication.ClientCert.ClientCA, "authorizedGroup", embedded.AdminGroup)
 }
 
