@@ -84,6 +84,13 @@ tour() {
   run kubectl delete crontab my-new-cron-object --timeout=30s
   run kubectl get events --field-selector reason=CleanedUp -o custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message
 
+  step "kube-controller-manager at work: deleting a namespace deletes its CronTabs and Flunders"
+  run kubectl create namespace demo-doomed
+  run kubectl create -f artifacts/examples/crontab-v1.yaml --namespace=demo-doomed
+  run kubectl create -f artifacts/examples/flunder-v1beta1.yaml --namespace=demo-doomed
+  run kubectl delete namespace demo-doomed --timeout=60s
+  run kubectl get crontabs,flunders --namespace=demo-doomed
+
   step "what the watch saw"
   sleep 1
   kill "${watcher}" 2>/dev/null || true
