@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,25 +28,14 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 	ha, replicas := startHA(t)
 	ctx := context.Background()
 
-	// Writers: create, update and delete through both replicas, recording
-	// every outcome.
-	l := newLedger()
+	// Writers create, update and delete through both replicas, recording
+	// every outcome; a watcher per replica.
 	writers := 4
 	if *full {
 		writers = 8
 	}
-	t.Logf("writer w draws its operations from random seed w (0 to %d)", writers-1)
-	stop := make(chan struct{})
-	wg := startWriters(ctx, l, writers, []objectWriter{cronTabWriter(replicas[0]), cronTabWriter(replicas[1])}, stop)
-
-	// A watcher per replica, relisting whenever its watch ends.
-	watchCtx, stopWatching := context.WithCancel(ctx)
-	watchers := []*watchStats{{}, {}}
-	var watching sync.WaitGroup
-	for i, cs := range replicas {
-		watching.Add(1)
-		go func() { defer watching.Done(); watchObjects(watchCtx, cronTabs(cs), watchers[i]) }()
-	}
+	running := startLoad(t, replicas, writers, cronTabWriter, cronTabs)
+	l, watchers := running.ledger, running.watchers
 
 	// Faults, one after another, while the writers run.
 	etcd, err := clientv3.New(clientv3.Config{Endpoints: ha.EtcdEndpoints(), DialTimeout: 5 * time.Second})
@@ -125,11 +113,9 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 		recoveries = append(recoveries, fmt.Sprintf("%s: writes flowing %.1fs after the fault began", f.name, time.Since(start).Seconds()))
 		time.Sleep(time.Second)
 	}
-	close(stop)
-	wg.Wait()
+	running.stopWriters()
 	time.Sleep(time.Second) // let the watchers see the last writes
-	stopWatching()
-	watching.Wait()
+	running.stopWatchers()
 	for i, w := range watchers {
 		if w.backwards != 0 || w.events == 0 {
 			t.Errorf("watcher of replica %d: %d events, %d relists, %d resourceVersions went backwards", i, w.events, w.relists, w.backwards)

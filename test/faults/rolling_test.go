@@ -60,18 +60,9 @@ func TestRollingStorageChange(t *testing.T) {
 		t.Fatalf("%d seeded Flunders stored as v1alpha1 JSON, want %d", n, seeded)
 	}
 
-	l := newLedger()
-	const writers = 4
-	t.Logf("%d seeded Flunders; writer w draws its operations from random seed w (0 to %d)", seeded, writers-1)
-	stop := make(chan struct{})
-	wg := startWriters(ctx, l, writers, []objectWriter{flunderWriter(replicas[0]), flunderWriter(replicas[1])}, stop)
-	watchCtx, stopWatching := context.WithCancel(ctx)
-	watchers := []*watchStats{{}, {}}
-	var watching sync.WaitGroup
-	for i, cs := range replicas {
-		watching.Add(1)
-		go func() { defer watching.Done(); watchObjects(watchCtx, flunders(cs), watchers[i]) }()
-	}
+	t.Logf("%d seeded Flunders", seeded)
+	running := startLoad(t, replicas, 4, flunderWriter, flunders)
+	l, watchers := running.ledger, running.watchers
 
 	start := time.Now()
 	for i, r := range ha.Replicas {
@@ -105,13 +96,11 @@ func TestRollingStorageChange(t *testing.T) {
 		return s.State == storagemigration.StateCurrent
 	})
 	migrationTime := time.Since(start)
-	close(stop)
-	wg.Wait()
+	running.stopWriters()
 	waitForMigration(t, replicas[1], "the last writes to be in the new encoding", func(s storagemigration.ResourceStatus) bool {
 		return s.State == storagemigration.StateCurrent && s.Pending == 0
 	})
-	stopWatching()
-	watching.Wait()
+	running.stopWatchers()
 
 	// Every Flunder in etcd is v1beta1 protobuf.
 	after := storedFlunders(t, etcd)

@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"sync"
 	"sync/atomic"
+	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -96,4 +97,50 @@ func startWriters(ctx context.Context, l *ledger, n int, replicas []objectWriter
 		}()
 	}
 	return &wg
+}
+
+// load is writers and a watcher per replica running against the topology.
+type load struct {
+	ledger   *ledger
+	watchers []*watchStats
+
+	stop          chan struct{}
+	writing       *sync.WaitGroup
+	cancelWatches context.CancelFunc
+	watching      sync.WaitGroup
+}
+
+// startLoad starts writers that write through the replicas in turn, and a
+// watcher per replica that relists whenever its watch ends, as informers do.
+func startLoad(t *testing.T, replicas []clientset.Interface, writers int, writer func(clientset.Interface) objectWriter,
+	watched func(clientset.Interface) listWatcher) *load {
+	t.Logf("writer w draws its operations from random seed w (0 to %d)", writers-1)
+	ctx := context.Background()
+	l := &load{ledger: newLedger(), stop: make(chan struct{})}
+	var writeTo []objectWriter
+	for _, cs := range replicas {
+		writeTo = append(writeTo, writer(cs))
+	}
+	l.writing = startWriters(ctx, l.ledger, writers, writeTo, l.stop)
+	watchCtx, cancel := context.WithCancel(ctx)
+	l.cancelWatches = cancel
+	for _, cs := range replicas {
+		stats := &watchStats{}
+		l.watchers = append(l.watchers, stats)
+		l.watching.Add(1)
+		go func() { defer l.watching.Done(); watchObjects(watchCtx, watched(cs), stats) }()
+	}
+	return l
+}
+
+// stopWriters stops the writers and waits until they have.
+func (l *load) stopWriters() {
+	close(l.stop)
+	l.writing.Wait()
+}
+
+// stopWatchers stops the watchers and waits until they have.
+func (l *load) stopWatchers() {
+	l.cancelWatches()
+	l.watching.Wait()
 }
