@@ -110,4 +110,36 @@ func TestOpenAPIAndExplain(t *testing.T) {
 			t.Errorf("GET %s: %v (%d bytes)", path, err, len(body))
 		}
 	}
+
+	// Selectable fields are published as kube-apiserver does for CRDs, in
+	// each version's spelling.
+	for _, tc := range []struct{ path, model, want string }{
+		{"/openapi/v3/apis/stable.example.com/v1", "com.example.stable.v1.CronTab", "spec.cronSpec spec.image spec.suspend status.replicas"},
+		{"/openapi/v3/apis/stable.example.com/v1beta1", "com.example.stable.v1beta1.CronTab", "spec.image spec.schedule status.replicas"},
+		{"/openapi/v3/apis/wardle.example.com/v1beta1", "com.example.wardle.v1beta1.Flunder", "spec.referenceType"},
+	} {
+		body, err := client.Get().AbsPath(tc.path).Do(context.Background()).Raw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Components struct {
+				Schemas map[string]struct {
+					Selectable []struct {
+						FieldPath string `json:"fieldPath"`
+					} `json:"x-kubernetes-selectable-fields"`
+				} `json:"schemas"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range doc.Components.Schemas[tc.model].Selectable {
+			got = append(got, f.FieldPath)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s x-kubernetes-selectable-fields = %v, want %s", tc.model, got, tc.want)
+		}
+	}
 }

@@ -7,15 +7,39 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
+var (
+	selectableMu sync.RWMutex
+	selectable   = map[schema.GroupVersionKind][]string{}
+)
+
+// Selectable returns the field labels beyond metadata a kind accepts in a
+// version, sorted, as registered with Register: what kube-apiserver
+// publishes for a CRD as x-kubernetes-selectable-fields.
+func Selectable(gvk schema.GroupVersionKind) []string {
+	selectableMu.RLock()
+	defer selectableMu.RUnlock()
+	return selectable[gvk]
+}
+
 // Register adds the field label conversion of kind in one version: labels
 // maps each field label of that version to its hub name. metadata.name, and
 // metadata.namespace for namespaced kinds, are always supported.
 func Register(scheme *runtime.Scheme, gvk schema.GroupVersionKind, namespaced bool, labels map[string]string) error {
+	var own []string
+	for label := range labels {
+		own = append(own, label)
+	}
+	sort.Strings(own)
+	selectableMu.Lock()
+	selectable[gvk] = own
+	selectableMu.Unlock()
+
 	supported := map[string]string{"metadata.name": "metadata.name"}
 	if namespaced {
 		supported["metadata.namespace"] = "metadata.namespace"

@@ -14,7 +14,6 @@ import (
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
 
 	"github.com/example/extension-apiserver/pkg/apiserver"
-	generatedopenapi "github.com/example/extension-apiserver/pkg/generated/openapi"
 )
 
 // Config turns completed, validated options into the server configuration.
@@ -22,10 +21,10 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	serverConfig := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
 
 	namer := openapi.NewDefinitionNamer(apiserver.Scheme)
-	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(apiserver.OpenAPIDefinitions, namer)
 	serverConfig.OpenAPIConfig.Info.Title = apiserver.Name
 	serverConfig.OpenAPIConfig.Info.Version = "v1"
-	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(apiserver.OpenAPIDefinitions, namer)
 	serverConfig.OpenAPIV3Config.Info.Title = apiserver.Name
 	serverConfig.OpenAPIV3Config.Info.Version = "v1"
 
