@@ -109,7 +109,7 @@ func (r *REST) Categories() []string { return r.categories }
 // which only pods get (from their kubelet).
 func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	obj, created, err := r.Store.Update(ctx, name, clientErrorsAsBadRequest{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	obj, created, err := r.Store.Update(ctx, name, clientErrorsAsBadRequest{objInfo, r.Store.CreateStrategy}, createValidation, updateValidation, forceAllowCreate, options)
 	if err != nil || !finalizedDuringGracePeriod(obj) {
 		return obj, created, err
 	}
@@ -156,7 +156,7 @@ func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOp
 func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
 	// Status writes never create objects.
-	return r.store.Update(ctx, name, clientErrorsAsBadRequest{objInfo}, createValidation, updateValidation, false, options)
+	return r.store.Update(ctx, name, clientErrorsAsBadRequest{objInfo, r.store.CreateStrategy}, createValidation, updateValidation, false, options)
 }
 
 // GetResetFields returns the fields a status write ignores.
