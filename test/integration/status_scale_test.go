@@ -206,3 +206,46 @@ func TestScaleSubresource(t *testing.T) {
 		t.Errorf("kubectl scale with a stale --resource-version: %v %q", err, errOut)
 	}
 }
+
+// TestScaleWritesRecordFieldOwnership: a write through /scale is recorded
+// in the CronTab's managedFields as kube-apiserver records it for a CRD: an
+// entry of its manager with subresource "scale" owning spec.replicas, which
+// the manager that created the CronTab no longer owns.
+func TestScaleWritesRecordFieldOwnership(t *testing.T) {
+	s := framework.StartServer(t, framework.ServerConfig{})
+	ctx := context.Background()
+	crontabs := s.Clientset(t).StableV1beta1().CronTabs("default")
+	if _, err := s.Clientset(t).StableV1().CronTabs("default").Create(ctx, &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: "owned"},
+		Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: "busybox", Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{FieldManager: "creator"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := crontabs.UpdateScale(ctx, "owned", &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: "owned"},
+		Spec: autoscalingv1.ScaleSpec{Replicas: 4}}, metav1.UpdateOptions{FieldManager: "scaler"}); err != nil {
+		t.Fatal(err)
+	}
+	ct, err := s.Clientset(t).StableV1().CronTabs("default").Get(ctx, "owned", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scaler, creator *metav1.ManagedFieldsEntry
+	for i, e := range ct.ManagedFields {
+		switch e.Manager {
+		case "scaler":
+			scaler = &ct.ManagedFields[i]
+		case "creator":
+			creator = &ct.ManagedFields[i]
+		}
+	}
+	if scaler == nil || scaler.Subresource != "scale" || scaler.FieldsV1 == nil || !strings.Contains(string(scaler.FieldsV1.Raw), `"f:replicas"`) {
+		t.Errorf("the scale write's entry: %+v, want subresource scale owning f:spec.f:replicas (all: %+v)", scaler, ct.ManagedFields)
+	}
+	if scaler != nil && scaler.APIVersion != "stable.example.com/v1beta1" {
+		t.Errorf("the scale write's entry has apiVersion %s, want the version the scale was written through", scaler.APIVersion)
+	}
+	if creator == nil || creator.FieldsV1 == nil || strings.Contains(string(creator.FieldsV1.Raw), `"f:replicas"`) {
+		t.Errorf("the creator's entry %+v still owns spec.replicas (or is gone)", creator)
+	}
+	if ct.Spec.Replicas == nil || *ct.Spec.Replicas != 4 {
+		t.Errorf("replicas %v, want 4", ct.Spec.Replicas)
+	}
+}

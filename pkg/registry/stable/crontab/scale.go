@@ -9,7 +9,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/managedfields"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/example/extension-apiserver/pkg/apis/stable"
 	"github.com/example/extension-apiserver/pkg/registry"
@@ -92,7 +95,22 @@ func (u *scaleUpdate) UpdatedObject(ctx context.Context, oldObj runtime.Object) 
 	if !ok {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("unexpected object %T", oldObj))
 	}
-	newObj, err := u.scaleInfo.UpdatedObject(ctx, scaleOf(crontab))
+	// Field ownership moves between the CronTab and its Scale as
+	// kube-apiserver moves it for a CRD's scale: a manager of the CronTab's
+	// spec.replicas owns the Scale's, and a write through /scale is recorded
+	// on the CronTab in an entry with subresource "scale".
+	info, ok := genericapirequest.RequestInfoFrom(ctx)
+	if !ok {
+		return nil, apierrors.NewInternalError(fmt.Errorf("no request information for the scale of %q", u.name))
+	}
+	fieldsHandler := managedfields.NewScaleHandler(crontab.ManagedFields,
+		schema.GroupVersion{Group: info.APIGroup, Version: info.APIVersion}, replicasPaths)
+	oldScale := scaleOf(crontab)
+	var err error
+	if oldScale.ManagedFields, err = fieldsHandler.ToSubresource(); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	newObj, err := u.scaleInfo.UpdatedObject(ctx, oldScale)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +124,17 @@ func (u *scaleUpdate) UpdatedObject(ctx context.Context, oldObj runtime.Object) 
 	crontab.Spec.Replicas = scale.Spec.Replicas
 	// An empty resourceVersion is an unconditional update, as for the CronTab.
 	crontab.ResourceVersion = scale.ResourceVersion
+	if crontab.ManagedFields, err = fieldsHandler.ToParent(scale.ManagedFields); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
 	return crontab, nil
+}
+
+// replicasPaths is where each served version of CronTab keeps what a
+// Scale's spec.replicas is.
+var replicasPaths = managedfields.ResourcePathMappings{
+	"stable.example.com/v1":      fieldpath.MakePathOrDie("spec", "replicas"),
+	"stable.example.com/v1beta1": fieldpath.MakePathOrDie("spec", "replicas"),
 }
 
 // Admission sees Scales on the scale subresource, as in kube-apiserver.
