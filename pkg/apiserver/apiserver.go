@@ -21,11 +21,14 @@ const Name = "extension-apiserver"
 // Config is the server's configuration before completion.
 type Config struct {
 	GenericConfig *genericapiserver.RecommendedConfig
+	// Subresources is filled in by New, for WithSubresourceMethods.
+	Subresources *Subresources
 }
 
 // CompletedConfig is a Config with every default filled in.
 type CompletedConfig struct {
 	GenericConfig genericapiserver.CompletedConfig
+	Subresources  *Subresources
 }
 
 // Server is a running-ready extension API server.
@@ -38,7 +41,7 @@ type Server struct {
 
 // Complete fills in the defaults of the generic configuration.
 func (c *Config) Complete() CompletedConfig {
-	return CompletedConfig{GenericConfig: c.GenericConfig.Complete()}
+	return CompletedConfig{GenericConfig: c.GenericConfig.Complete(), Subresources: c.Subresources}
 }
 
 // New builds the server and installs every API group.
@@ -49,7 +52,10 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	s := &Server{GenericAPIServer: genericServer, Stores: map[schema.GroupResource]*genericregistry.Store{}}
 
-	groups, err := apiGroups(c.GenericConfig.RESTOptionsGetter, s.Stores)
+	if c.Subresources == nil {
+		c.Subresources = &Subresources{}
+	}
+	groups, err := apiGroups(c.GenericConfig.RESTOptionsGetter, s.Stores, c.Subresources)
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +67,9 @@ func (c CompletedConfig) New() (*Server, error) {
 
 // apiGroups builds one storage per resource and serves it in every version
 // of its group, so that all versions read and write the same objects. The
-// store of each resource is added to stores.
-func apiGroups(optsGetter generic.RESTOptionsGetter, stores map[schema.GroupResource]*genericregistry.Store) ([]*genericapiserver.APIGroupInfo, error) {
+// store of each resource is added to stores, its subresources to
+// subresources.
+func apiGroups(optsGetter generic.RESTOptionsGetter, stores map[schema.GroupResource]*genericregistry.Store, subresources *Subresources) ([]*genericapiserver.APIGroupInfo, error) {
 	var groups []*genericapiserver.APIGroupInfo
 	for _, g := range Groups {
 		storage := map[string]rest.Storage{}
@@ -75,6 +82,7 @@ func apiGroups(optsGetter generic.RESTOptionsGetter, stores map[schema.GroupReso
 				path := resource
 				if sub != "" {
 					path += "/" + sub
+					subresources.add(g.Name, path)
 				}
 				storage[path] = s
 			}

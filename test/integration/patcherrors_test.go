@@ -50,3 +50,36 @@ func TestPatchOfTheWrongTypeNamesObjectAndField(t *testing.T) {
 		})
 	}
 }
+
+// TestSubresourceMethodsNotAllowed: other verbs than get, update and patch
+// on a subresource get the 405 kube-apiserver gives for a CRD's, naming the
+// group and resource; a subresource that is not served is a 404.
+func TestSubresourceMethodsNotAllowed(t *testing.T) {
+	s := framework.StartServer(t, framework.ServerConfig{})
+	ctx := context.Background()
+	if _, err := s.Clientset(t).StableV1().CronTabs("default").Create(ctx, &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: "sub"},
+		Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: "busybox", Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	client := s.Clientset(t).Discovery().RESTClient()
+	for _, tc := range []struct {
+		method, path, group, resource string
+		code                          int
+	}{
+		{"POST", "/apis/stable.example.com/v1/namespaces/default/crontabs/sub/status", "stable.example.com", "crontabs", 405},
+		{"DELETE", "/apis/stable.example.com/v1/namespaces/default/crontabs/sub/status", "stable.example.com", "crontabs", 405},
+		{"DELETE", "/apis/stable.example.com/v1beta1/namespaces/default/crontabs/sub/scale", "stable.example.com", "crontabs", 405},
+		{"POST", "/apis/wardle.example.com/v1beta1/namespaces/default/flunders/f/status", "wardle.example.com", "flunders", 405},
+		{"POST", "/apis/wardle.example.com/v1beta1/namespaces/default/flunders/f/scale", "", "", 404},
+	} {
+		err := client.Verb(tc.method).AbsPath(tc.path).Body([]byte("{}")).Do(ctx).Error()
+		status, ok := err.(apierrors.APIStatus)
+		if !ok || int(status.Status().Code) != tc.code {
+			t.Errorf("%s %s: %v, want %d", tc.method, tc.path, err, tc.code)
+			continue
+		}
+		if details := status.Status().Details; tc.code == 405 && (details == nil || details.Group != tc.group || details.Kind != tc.resource) {
+			t.Errorf("%s %s: details %+v, want group %s and kind %s", tc.method, tc.path, details, tc.group, tc.resource)
+		}
+	}
+}

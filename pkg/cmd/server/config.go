@@ -68,11 +68,12 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		return strings.HasPrefix(c.Name(), "etcd")
 	})
 
+	subresources := &apiserver.Subresources{}
 	serverConfig.BuildHandlerChainFunc = func(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
-		return genericapiserver.DefaultBuildHandlerChain(apiserver.WithDeprecationWarnings(apiHandler), c)
+		return genericapiserver.DefaultBuildHandlerChain(apiserver.WithDeprecationWarnings(apiserver.WithSubresourceMethods(apiHandler, subresources)), c)
 	}
 	serverConfig.Authentication.Authenticator = anonymousOnlyForHealthChecks(fastCertificateAuthentication(serverConfig, clientCA))
-	return &apiserver.Config{GenericConfig: serverConfig}, nil
+	return &apiserver.Config{GenericConfig: serverConfig, Subresources: subresources}, nil
 }
 
 // storageFactory stores each resource in its group's storage version under
