@@ -73,6 +73,6 @@ func namedPatchError(err error, typer runtime.ObjectTyper, oldObj runtime.Object
 	}
 	steps := strings.Split(m[2], ".")
 	return apierrors.NewInvalid(kinds[0].GroupKind(), accessor.GetName(), field.ErrorList{
-		field.TypeInvalid(field.NewPath(steps[0], steps[1:]...), m[1], "must be of type "+m[3]),
+		field.Invalid(field.NewPath(steps[0], steps[1:]...), m[1], "must be of type "+m[3]),
 	})
 }

@@ -66,7 +66,7 @@ func TestCronTabReplicaLimitThroughTheAggregator(t *testing.T) {
 	if _, err := limited.Create(ctx, crontabWith("fits", "busybox", 2), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("2 replicas: %v", err)
 	}
-	_, err = cluster.Kubectl(ctx, "scale", "crontab", "fits", "--namespace=limited", "--replicas=3")
+	_, err = cluster.Kubectl(ctx, "scale", "crontabs.stable.example.com", "fits", "--namespace=limited", "--replicas=3")
 	if err == nil || !strings.Contains(err.Error(), "CronTabReplicaLimit") {
 		t.Errorf("kubectl scale beyond the namespace limit: %v", err)
 	}

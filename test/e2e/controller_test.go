@@ -34,12 +34,12 @@ func TestControllerBehindTheAggregator(t *testing.T) {
 	if err := eventually(t, func() error { return statusIs(2) }); err != nil {
 		t.Fatalf("status did not follow: %v", err)
 	}
-	kubectl(t, "scale", "crontab", "controlled", "--replicas=4")
+	kubectl(t, "scale", "crontabs.stable.example.com", "controlled", "--replicas=4")
 	if err := eventually(t, func() error { return statusIs(4) }); err != nil {
 		t.Fatalf("status did not follow the scale: %v", err)
 	}
 
-	kubectl(t, "delete", "crontab", "controlled", "--timeout=30s")
+	kubectl(t, "delete", "crontabs.stable.example.com", "controlled", "--timeout=30s")
 	if _, err := crontabs.Get(ctx, "controlled", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("after delete: %v", err)
 	}

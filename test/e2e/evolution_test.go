@@ -88,8 +88,8 @@ func TestLoweredReplicaLimit(t *testing.T) {
 		t.Fatalf("the lowered limit never applied: %v", err)
 	}
 
-	kubectl(t, "label", "crontab", "big", "--namespace=lowered", "team=a")
-	kubectl(t, "annotate", "crontab", "big", "--namespace=lowered", "note=kept")
+	kubectl(t, "label", "crontabs.stable.example.com", "big", "--namespace=lowered", "team=a")
+	kubectl(t, "annotate", "crontabs.stable.example.com", "big", "--namespace=lowered", "note=kept")
 	ct, err := crontabs.Get(ctx, "big", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -98,8 +98,8 @@ func TestLoweredReplicaLimit(t *testing.T) {
 	if _, err := crontabs.UpdateStatus(ctx, ct, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
 		t.Errorf("status write above the lowered limit: %v", err)
 	}
-	kubectl(t, "scale", "crontab", "big", "--namespace=lowered", "--replicas=4")
-	if _, err := cluster.Kubectl(ctx, "scale", "crontab", "big", "--namespace=lowered", "--replicas=5"); err == nil || !strings.Contains(err.Error(), "CronTabReplicaLimit") {
+	kubectl(t, "scale", "crontabs.stable.example.com", "big", "--namespace=lowered", "--replicas=4")
+	if _, err := cluster.Kubectl(ctx, "scale", "crontabs.stable.example.com", "big", "--namespace=lowered", "--replicas=5"); err == nil || !strings.Contains(err.Error(), "CronTabReplicaLimit") {
 		t.Errorf("scaling up above the lowered limit: %v, want a refusal by CronTabReplicaLimit", err)
 	}
 
