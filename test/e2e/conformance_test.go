@@ -63,10 +63,27 @@ var conformanceScript = []conformanceStep{
 	{"scale", "GET", "/conf/scale", "", ""},
 	{"scale out of range", "PATCH", "/conf/scale", "application/merge-patch+json", `{"spec":{"replicas":11}}`},
 	{"POST on status", "POST", "/conf/status", "application/json", `{}`},
+	{"apply as another manager, conflicting", "PATCH", "/conf?fieldManager=other", "application/apply-patch+yaml",
+		`{"apiVersion":"{group}/v1","kind":"CronTab","metadata":{"name":"conf"},"spec":{"replicas":5}}`},
+	{"apply as another manager, forced", "PATCH", "/conf?fieldManager=other&force=true", "application/apply-patch+yaml",
+		`{"apiVersion":"{group}/v1","kind":"CronTab","metadata":{"name":"conf"},"spec":{"replicas":5}}`},
+	{"apply a new object", "PATCH", "/applied?fieldManager=applier", "application/apply-patch+yaml",
+		`{"apiVersion":"{group}/v1","kind":"CronTab","metadata":{"name":"applied","labels":{"app":"conf"}},"spec":{"cronSpec":"0 * * * *","image":"nginx"}}`},
+	{"apply an invalid change", "PATCH", "/applied?fieldManager=applier", "application/apply-patch+yaml",
+		`{"apiVersion":"{group}/v1","kind":"CronTab","metadata":{"name":"applied"},"spec":{"cronSpec":"0 * * * *","image":"nginx","replicas":0}}`},
+	{"list a page", "GET", "?limit=1", "", ""},
+	{"add a finalizer", "PATCH", "/applied", "application/merge-patch+json", `{"metadata":{"finalizers":["example.com/hold"]}}`},
+	{"delete the finalized object", "DELETE", "/applied", "", ""},
+	{"get the object being deleted", "GET", "/applied", "", ""},
+	{"add another finalizer while deleting", "PATCH", "/applied", "application/json-patch+json", `[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/late"}]`},
+	{"remove the finalizer", "PATCH", "/applied", "application/merge-patch+json", `{"metadata":{"finalizers":null}}`},
+	{"get the finalized object", "GET", "/applied", "", ""},
 	{"delete with a wrong uid", "DELETE", "/conf", "application/json", `{"preconditions":{"uid":"0b9c8d2e-0000-0000-0000-000000000000"}}`},
 	{"get after the writes", "GET", "/conf", "", ""},
 	{"delete", "DELETE", "/conf", "", ""},
 	{"get deleted", "GET", "/conf", "", ""},
+	{"delete the collection by label", "DELETE", "?labelSelector=app%3Dconf", "", ""},
+	{"list after deleting the collection", "GET", "", "", ""},
 }
 
 // intendedDifference is this server's answer to a step where it differs
@@ -189,6 +206,9 @@ func send(t *testing.T, client *http.Client, host, group string, step conformanc
 	}
 	if items, ok := doc["items"].([]any); ok {
 		a.Items = len(items)
+		if metadata, ok := doc["metadata"].(map[string]any); ok && metadata["continue"] != nil && metadata["continue"] != "" {
+			a.Content = map[string]any{"continues": true}
+		}
 		return a
 	}
 	a.Content = map[string]any{"spec": doc["spec"], "status": doc["status"]}
@@ -199,6 +219,8 @@ func send(t *testing.T, client *http.Client, host, group string, step conformanc
 	if metadata, ok := doc["metadata"].(map[string]any); ok {
 		a.Content["generation"] = metadata["generation"]
 		a.Content["labels"] = metadata["labels"]
+		a.Content["finalizers"] = metadata["finalizers"]
+		a.Content["deleting"] = metadata["deletionTimestamp"] != nil
 	}
 	return a
 }
