@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -34,6 +35,8 @@ type answer struct {
 	Causes  []string            `json:",omitempty"`
 	Content map[string]any      `json:",omitempty"`
 	Items   int                 `json:",omitempty"`
+	// Events are a watch's event types, with the code of an ERROR's Status.
+	Events []string `json:",omitempty"`
 }
 
 const (
@@ -72,6 +75,9 @@ var conformanceScript = []conformanceStep{
 	{"apply an invalid change", "PATCH", "/applied?fieldManager=applier", "application/apply-patch+yaml",
 		`{"apiVersion":"{group}/v1","kind":"CronTab","metadata":{"name":"applied"},"spec":{"cronSpec":"0 * * * *","image":"nginx","replicas":0}}`},
 	{"list a page", "GET", "?limit=1", "", ""},
+	{"watch from an expired resourceVersion", "GET", "?watch=true&resourceVersion=1&timeoutSeconds=1", "", ""},
+	{"watch with initial events and bookmarks", "GET",
+		"?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1", "", ""},
 	{"add a finalizer", "PATCH", "/applied", "application/merge-patch+json", `{"metadata":{"finalizers":["example.com/hold"]}}`},
 	{"delete the finalized object", "DELETE", "/applied", "", ""},
 	{"get the object being deleted", "GET", "/applied", "", ""},
@@ -146,6 +152,9 @@ func TestConformanceWithACRD(t *testing.T) {
 	ours, crd := run("stable.example.com"), run(crdGroup)
 	differences := 0
 	for i, step := range conformanceScript {
+		if len(ours[i].Events) > 0 {
+			t.Logf("%s: %v", step.name, ours[i].Events)
+		}
 		diff := cmp.Diff(crd[i], ours[i])
 		if diff == "" {
 			continue
@@ -183,6 +192,9 @@ func send(t *testing.T, client *http.Client, host, group string, step conformanc
 		t.Fatalf("%s: %v", step.name, err)
 	}
 	defer resp.Body.Close()
+	if strings.Contains(query, "watch=true") && resp.StatusCode == http.StatusOK {
+		return answer{Code: resp.StatusCode, Events: watchEvents(t, resp.Body)}
+	}
 	raw, _ := io.ReadAll(resp.Body)
 	code := resp.StatusCode
 	a := answer{Code: code}
@@ -223,4 +235,37 @@ func send(t *testing.T, client *http.Client, host, group string, step conformanc
 		a.Content["deleting"] = metadata["deletionTimestamp"] != nil
 	}
 	return a
+}
+
+// watchEvents reads a watch stream until the server ends it, and returns
+// its event types: ERROR with the Status code, BOOKMARK with whether it
+// marks the end of the initial events.
+func watchEvents(t *testing.T, body io.Reader) []string {
+	t.Helper()
+	var events []string
+	decoder := json.NewDecoder(body)
+	for {
+		var event struct {
+			Type   string `json:"type"`
+			Object struct {
+				Code     int `json:"code"`
+				Metadata struct {
+					Annotations map[string]string `json:"annotations"`
+				} `json:"metadata"`
+			} `json:"object"`
+		}
+		if err := decoder.Decode(&event); err == io.EOF {
+			return events
+		} else if err != nil {
+			t.Fatalf("reading a watch: %v", err)
+		}
+		switch event.Type {
+		case "ERROR":
+			events = append(events, fmt.Sprintf("ERROR %d", event.Object.Code))
+		case "BOOKMARK":
+			events = append(events, "BOOKMARK initial-events-end="+event.Object.Metadata.Annotations[metav1.InitialEventsAnnotationKey])
+		default:
+			events = append(events, event.Type)
+		}
+	}
 }
