@@ -2,9 +2,9 @@ package apiserver
 
 import (
 	"net/http"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/endpoints/deprecation"
 	"k8s.io/apiserver/pkg/endpoints/request"
@@ -18,26 +18,16 @@ import (
 func DeprecationWarnings() map[schema.GroupVersionResource]string {
 	major, minor, _ := deprecation.MajorMinor(version.Get())
 	warnings := map[schema.GroupVersionResource]string{}
-	for _, g := range Groups {
-		for _, v := range ServedVersions(g.Name) {
-			gv := schema.GroupVersion{Group: g.Name, Version: v}
-			for kind := range Scheme.KnownTypes(gv) {
-				if strings.HasSuffix(kind, "List") {
-					continue
-				}
-				gvk := gv.WithKind(kind)
-				obj, err := Scheme.New(gvk)
-				if err != nil || !deprecation.IsDeprecated(obj, major, minor) {
-					continue
-				}
-				obj.GetObjectKind().SetGroupVersionKind(gvk)
-				plural, _ := meta.UnsafeGuessKindToResource(gvk)
-				if _, served := g.Resources[plural.Resource]; served {
-					warnings[plural] = deprecation.WarningMessage(obj)
-				}
-			}
+	forEachServedKind(func(g Group, gvk schema.GroupVersionKind, obj runtime.Object) {
+		if !deprecation.IsDeprecated(obj, major, minor) {
+			return
 		}
-	}
+		obj.GetObjectKind().SetGroupVersionKind(gvk)
+		plural, _ := meta.UnsafeGuessKindToResource(gvk)
+		if _, served := g.Resources[plural.Resource]; served {
+			warnings[plural] = deprecation.WarningMessage(obj)
+		}
+	})
 	return warnings
 }
 

@@ -1,7 +1,10 @@
 package apiserver
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 
@@ -48,4 +51,22 @@ func ServedVersions(group string) []string {
 		versions = append(versions, gv.Version)
 	}
 	return versions
+}
+
+// forEachServedKind calls fn with a new object of every kind, lists aside,
+// of every served version of every group.
+func forEachServedKind(fn func(g Group, gvk schema.GroupVersionKind, obj runtime.Object)) {
+	for _, g := range Groups {
+		for _, version := range ServedVersions(g.Name) {
+			gv := schema.GroupVersion{Group: g.Name, Version: version}
+			for kind := range Scheme.KnownTypes(gv) {
+				if strings.HasSuffix(kind, "List") {
+					continue
+				}
+				if obj, err := Scheme.New(gv.WithKind(kind)); err == nil {
+					fn(g, gv.WithKind(kind), obj)
+				}
+			}
+		}
+	}
 }

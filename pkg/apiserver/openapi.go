@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/endpoints"
 	"k8s.io/kube-openapi/pkg/common"
@@ -14,28 +15,22 @@ import (
 // publishes them for CRDs.
 func OpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	definitions := generatedopenapi.GetOpenAPIDefinitions(ref)
-	for _, g := range Groups {
-		for _, version := range ServedVersions(g.Name) {
-			gv := schema.GroupVersion{Group: g.Name, Version: version}
-			for kind := range Scheme.KnownTypes(gv) {
-				fields := fieldlabels.Selectable(gv.WithKind(kind))
-				obj, err := Scheme.New(gv.WithKind(kind))
-				named, ok := obj.(interface{ OpenAPIModelName() string })
-				if len(fields) == 0 || err != nil || !ok {
-					continue
-				}
-				definition, ok := definitions[named.OpenAPIModelName()]
-				if !ok {
-					continue
-				}
-				paths := make([]any, len(fields))
-				for i, f := range fields {
-					paths[i] = map[string]any{"fieldPath": f}
-				}
-				definition.Schema.AddExtension(endpoints.RouteMetaSelectableFields, paths)
-				definitions[named.OpenAPIModelName()] = definition
-			}
+	forEachServedKind(func(_ Group, gvk schema.GroupVersionKind, obj runtime.Object) {
+		fields := fieldlabels.Selectable(gvk)
+		named, ok := obj.(interface{ OpenAPIModelName() string })
+		if len(fields) == 0 || !ok {
+			return
 		}
-	}
+		definition, ok := definitions[named.OpenAPIModelName()]
+		if !ok {
+			return
+		}
+		paths := make([]any, len(fields))
+		for i, f := range fields {
+			paths[i] = map[string]any{"fieldPath": f}
+		}
+		definition.Schema.AddExtension(endpoints.RouteMetaSelectableFields, paths)
+		definitions[named.OpenAPIModelName()] = definition
+	})
 	return definitions
 }

@@ -45,23 +45,31 @@ func classify(ctx context.Context, r Resource, kv keyValue) storedObject {
 		return o
 	}
 	o.staleEncryption = stale
+	o.encoding = EncodingOf(data)
+	return o
+}
+
+// EncodingOf tells the API version and media type of a value as the
+// server's storage writes it (after decryption): protobuf, JSON, or
+// "unknown".
+func EncodingOf(data []byte) Encoding {
 	switch {
 	case bytes.HasPrefix(data, protobufPrefix):
 		var unknown runtime.Unknown
-		o.encoding = Encoding{Version: "unknown", MediaType: runtime.ContentTypeProtobuf}
+		e := Encoding{Version: "unknown", MediaType: runtime.ContentTypeProtobuf}
 		if unknown.Unmarshal(data[len(protobufPrefix):]) == nil {
-			o.encoding.Version = unknown.APIVersion
+			e.Version = unknown.APIVersion
 		}
+		return e
 	case bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")):
 		var typeMeta runtime.TypeMeta
-		o.encoding = Encoding{Version: "unknown", MediaType: runtime.ContentTypeJSON}
+		e := Encoding{Version: "unknown", MediaType: runtime.ContentTypeJSON}
 		if json.Unmarshal(data, &typeMeta) == nil {
-			o.encoding.Version = typeMeta.APIVersion
+			e.Version = typeMeta.APIVersion
 		}
-	default:
-		o.encoding = Encoding{Version: "unknown", MediaType: "unknown"}
+		return e
 	}
-	return o
+	return Encoding{Version: "unknown", MediaType: "unknown"}
 }
 
 type keyValue struct {

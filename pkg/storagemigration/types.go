@@ -16,7 +16,6 @@
 package storagemigration
 
 import (
-	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -113,8 +112,4 @@ type ReplicaRecord struct {
 	// Writes maps each resource (crontabs.stable.example.com) to the
 	// encoding the replica writes it in.
 	Writes map[string]Encoding `json:"writes"`
-}
-
-func (r ResourceStatus) describe() string {
-	return fmt.Sprintf("%s: %s, %d pending, %d migrated", r.Resource, r.State, r.Pending, r.Migrated)
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,12 +14,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/example/extension-apiserver/pkg/admission/plugin/crontabcleanup"
 	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
+	"github.com/example/extension-apiserver/pkg/storagemigration"
 )
 
 func kubeClientset(t *testing.T) kubernetes.Interface {
@@ -196,20 +197,12 @@ func TestInTreeStorageVersionMigration(t *testing.T) {
 		}
 		counts := map[string]int{}
 		for _, kv := range resp.Kvs {
-			var typeMeta metav1.TypeMeta
-			switch {
-			case bytes.HasPrefix(kv.Value, []byte("k8s\x00")):
-				counts["protobuf"]++
-			case json.Unmarshal(kv.Value, &typeMeta) == nil:
-				counts[typeMeta.APIVersion+" json"]++
-			default:
-				counts["unknown"]++
-			}
+			counts[storagemigration.EncodingOf(kv.Value).String()]++
 		}
 		return counts
 	}
-	if got := encodings(); got["protobuf"] == 0 || len(got) != 1 {
-		t.Fatalf("CronTabs in etcd before: %v, want protobuf only", got)
+	if got := encodings(); got["stable.example.com/v1 "+runtime.ContentTypeProtobuf] == 0 || len(got) != 1 {
+		t.Fatalf("CronTabs in etcd before: %v, want stable.example.com/v1 protobuf only", got)
 	}
 
 	if err := cluster.RestartExtensionAPIServer(ctx, "--storage-media-type=application/json", "--automatic-storage-migration=false"); err != nil {
@@ -242,7 +235,7 @@ func TestInTreeStorageVersionMigration(t *testing.T) {
 	crontabCount := 0
 	for encoding, n := range encodings() {
 		crontabCount += n
-		if encoding != "stable.example.com/v1 json" {
+		if encoding != "stable.example.com/v1 "+runtime.ContentTypeJSON {
 			t.Errorf("%d CronTabs stored as %s after the migration, want stable.example.com/v1 JSON", n, encoding)
 		}
 	}

@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -56,7 +55,7 @@ func TestRollingStorageChange(t *testing.T) {
 
 	seedFlunders(t, replicas[0], seeded)
 	before := storedFlunders(t, etcd)
-	if n := countEncodings(before)[oldVersion+" json"]; n != seeded {
+	if n := countEncodings(before)[oldVersion+" "+runtime.ContentTypeJSON]; n != seeded {
 		t.Fatalf("%d seeded Flunders stored as v1alpha1 JSON, want %d", n, seeded)
 	}
 
@@ -105,7 +104,7 @@ func TestRollingStorageChange(t *testing.T) {
 	// Every Flunder in etcd is v1beta1 protobuf.
 	after := storedFlunders(t, etcd)
 	encodings := countEncodings(after)
-	if len(encodings) != 1 || encodings[newVersion+" protobuf"] == 0 {
+	if len(encodings) != 1 || encodings[newVersion+" "+runtime.ContentTypeProtobuf] == 0 {
 		t.Errorf("stored Flunders by encoding after the migration: %v, want only %s protobuf", encodings, newVersion)
 	}
 	// No seeded object changed but for its resourceVersion.
@@ -171,7 +170,7 @@ func seedFlunders(t *testing.T, cs clientset.Interface, n int) {
 // storedFlunder is an etcd value decoded as the server decodes it, to the
 // hub type.
 type storedFlunder struct {
-	encoding string // "<apiVersion> json|protobuf"
+	encoding string // "<apiVersion> <media type>"
 	flunder  *wardle.Flunder
 }
 
@@ -184,22 +183,11 @@ func storedFlunders(t *testing.T, etcd *clientv3.Client) map[string]storedFlunde
 	decoder := apiserver.Codecs.UniversalDecoder()
 	stored := map[string]storedFlunder{}
 	for _, kv := range resp.Kvs {
-		var typeMeta runtime.TypeMeta
-		encoding := "json"
-		if body, isProtobuf := bytes.CutPrefix(kv.Value, []byte("k8s\x00")); isProtobuf {
-			var unknown runtime.Unknown
-			if err := unknown.Unmarshal(body); err != nil {
-				t.Fatalf("%s: %v", kv.Key, err)
-			}
-			typeMeta, encoding = unknown.TypeMeta, "protobuf"
-		} else if err := json.Unmarshal(kv.Value, &typeMeta); err != nil {
-			t.Fatalf("%s: %v", kv.Key, err)
-		}
 		obj, _, err := decoder.Decode(kv.Value, nil, &wardle.Flunder{})
 		if err != nil {
 			t.Fatalf("%s: %v", kv.Key, err)
 		}
-		stored[string(kv.Key)] = storedFlunder{encoding: typeMeta.APIVersion + " " + encoding, flunder: obj.(*wardle.Flunder)}
+		stored[string(kv.Key)] = storedFlunder{encoding: storagemigration.EncodingOf(kv.Value).String(), flunder: obj.(*wardle.Flunder)}
 	}
 	return stored
 }

@@ -87,15 +87,7 @@ func storedEncodings(t *testing.T, etcd *framework.Etcd) map[string]int {
 		if strings.HasPrefix(string(kv.Key), "/extension-apiserver"+storagemigration.StateDir) {
 			continue
 		}
-		var meta metav1.TypeMeta
-		mediaType := jsonType
-		if len(kv.Value) > 4 && string(kv.Value[:4]) == "k8s\x00" {
-			mediaType = protobuf
-			meta.APIVersion = framework.ProtobufAPIVersion(t, kv.Value)
-		} else if err := json.Unmarshal(kv.Value, &meta); err != nil {
-			t.Fatalf("%s: %v", kv.Key, err)
-		}
-		counts[meta.APIVersion+" "+mediaType]++
+		counts[storagemigration.EncodingOf(kv.Value).String()]++
 	}
 	return counts
 }
