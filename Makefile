@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 GO ?= go
 OUTPUT := _output
 
-.PHONY: all build run test gotest fuzz verify codegen tools demo demo-up demo-down bench ha-up ha-down test-faults
+.PHONY: all build run test gotest fuzz verify codegen tools conformance demo demo-up demo-down bench ha-up ha-down test-faults
 
 all: build
 
@@ -23,6 +23,10 @@ tools: ## build etcd, kube-apiserver, kube-controller-manager and sample-apiserv
 bench: tools build ## raw etcd, this server (direct, aggregated), the CRD and sample-apiserver, back to back (ARGS="-objects 1000")
 	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./cmd/apiserver-bench
 	$(OUTPUT)/bin/apiserver-bench $(ARGS)
+
+conformance: ## compare a deployment with a CRD of the same shape, request by request (KUBECONFIG=... of its cluster)
+	@if [[ -z "$(KUBECONFIG)" ]]; then echo "make conformance: set KUBECONFIG to the cluster that serves stable.example.com" >&2; exit 2; fi
+	$(GO) run ./cmd/conformance --kubeconfig "$(KUBECONFIG)"
 
 demo: ## etcd + kube-apiserver + this server behind APIServices, a kubectl tour, then stop
 	hack/demo.sh

@@ -130,6 +130,9 @@ func (c *Controller) Reconcile(ctx context.Context, key string) error {
 	if ct.DeletionTimestamp != nil {
 		return c.finalize(ctx, ct)
 	}
+	if ct.Annotations[PausedAnnotation] == "true" {
+		return nil
+	}
 	if !statusChanged(ct.Status, desiredStatus(ct, c.now())) {
 		return nil
 	}
@@ -181,6 +184,11 @@ func (c *Controller) finalize(ctx context.Context, ct *stablev1.CronTab) error {
 		return err
 	})
 }
+
+// PausedAnnotation, set to "true" on a CronTab, stops the controller from
+// writing its status (as Cluster API's paused annotation does); the cleanup
+// on deletion still runs, so that a paused CronTab can be deleted.
+const PausedAnnotation = "stable.example.com/paused"
 
 // FieldManager names the controller in managedFields.
 const FieldManager = "crontab-controller"

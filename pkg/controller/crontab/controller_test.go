@@ -133,6 +133,27 @@ func TestReconcileWritesStatusOnlyWhenItChanges(t *testing.T) {
 	}
 }
 
+func TestReconcileLeavesPausedCronTabsAlone(t *testing.T) {
+	ct := &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: "ct", Namespace: "ns", Generation: 2,
+		Annotations: map[string]string{PausedAnnotation: "true"}}, Spec: stablev1.CronTabSpec{Replicas: ptr.To[int32](5)}}
+	c, client, _, _ := newTestController(t, ct)
+	if err := c.Reconcile(context.Background(), "ns/ct"); err != nil {
+		t.Fatal(err)
+	}
+	if w := writes(client); len(w) != 0 {
+		t.Errorf("the controller wrote %v to a paused CronTab", w)
+	}
+	paused := deleting([]string{crontabcleanup.Finalizer})
+	paused.Annotations = ct.Annotations
+	c, client, cleaner, _ := newTestController(t, paused)
+	if err := c.Reconcile(context.Background(), "ns/ct"); err != nil {
+		t.Fatal(err)
+	}
+	if cleaner.times("ct") != 1 || len(writes(client)) == 0 {
+		t.Errorf("a paused CronTab being deleted: cleanup ran %d times, writes %v", cleaner.times("ct"), writes(client))
+	}
+}
+
 func deleting(finalizers []string, conditions ...metav1.Condition) *stablev1.CronTab {
 	now := metav1.Now()
 	return &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: "ct", Namespace: "ns", DeletionTimestamp: &now, Finalizers: finalizers},

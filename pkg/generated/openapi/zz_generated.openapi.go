@@ -291,6 +291,7 @@ func schema_pkg_apis_stable_v1_CronTabStatus(ref common.ReferenceCallback) commo
 					"replicas": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Replicas is the number of replicas observed.",
+							Minimum:     ptr.To[float64](0),
 							Type:        []string{"integer"},
 							Format:      "int32",
 						},
@@ -305,6 +306,7 @@ func schema_pkg_apis_stable_v1_CronTabStatus(ref common.ReferenceCallback) commo
 					"observedGeneration": {
 						SchemaProps: spec.SchemaProps{
 							Description: "ObservedGeneration is the metadata.generation the status describes.",
+							Minimum:     ptr.To[float64](0),
 							Type:        []string{"integer"},
 							Format:      "int64",
 						},
@@ -486,6 +488,7 @@ func schema_pkg_apis_stable_v1beta1_CronTabStatus(ref common.ReferenceCallback) 
 					"replicas": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Replicas is the number of replicas observed.",
+							Minimum:     ptr.To[float64](0),
 							Type:        []string{"integer"},
 							Format:      "int32",
 						},
@@ -500,6 +503,7 @@ func schema_pkg_apis_stable_v1beta1_CronTabStatus(ref common.ReferenceCallback) 
 					"observedGeneration": {
 						SchemaProps: spec.SchemaProps{
 							Description: "ObservedGeneration is the metadata.generation the status describes.",
+							Minimum:     ptr.To[float64](0),
 							Type:        []string{"integer"},
 							Format:      "int64",
 						},

@@ -30,6 +30,7 @@ type CronTabSpec struct {
 type CronTabStatus struct {
 	// Replicas is the number of replicas observed.
 	// +optional
+	// +k8s:validation:minimum=0
 	Replicas int32 `json:"replicas,omitempty" protobuf:"varint,1,opt,name=replicas"`
 	// LabelSelector selects the replicas, in the string form of a label
 	// selector; the scale subresource reports it.
@@ -37,6 +38,7 @@ type CronTabStatus struct {
 	LabelSelector string `json:"labelSelector,omitempty" protobuf:"bytes,2,opt,name=labelSelector"`
 	// ObservedGeneration is the metadata.generation the status describes.
 	// +optional
+	// +k8s:validation:minimum=0
 	ObservedGeneration int64 `json:"observedGeneration,omitempty" protobuf:"varint,3,opt,name=observedGeneration"`
 	// Conditions are the latest observations of the CronTab's state.
 	// +optional
