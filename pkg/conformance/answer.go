@@ -122,8 +122,13 @@ func statusOf(raw []byte) (metav1.StatusReason, string, []string) {
 func list(doc map[string]any) (int, map[string]any) {
 	items, _ := doc["items"].([]any)
 	content := map[string]any{}
-	if metadata, ok := doc["metadata"].(map[string]any); ok && metadata["continue"] != nil && metadata["continue"] != "" {
-		content["continues"] = true
+	if metadata, ok := doc["metadata"].(map[string]any); ok {
+		if metadata["continue"] != nil && metadata["continue"] != "" {
+			content["continues"] = true
+		}
+		if remaining, ok := metadata["remainingItemCount"]; ok {
+			content["remainingItemCount"] = remaining
+		}
 	}
 	// A PartialObjectMetadataList says what it is; a typed list's items
 	// need not (intended: they omit apiVersion and kind, as built-in lists do).
