@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 GO ?= go
 OUTPUT := _output
 
-.PHONY: all build run test gotest fuzz verify codegen tools conformance demo demo-up demo-down bench ha-up ha-down test-faults
+.PHONY: all build run test gotest fuzz verify codegen tools conformance bench-scale demo demo-up demo-down bench ha-up ha-down test-faults
 
 all: build
 
@@ -27,6 +27,10 @@ bench: tools build ## raw etcd, this server (direct, aggregated), the CRD and sa
 conformance: ## compare a deployment with a CRD of the same shape, request by request (KUBECONFIG=... of its cluster)
 	@if [[ -z "$(KUBECONFIG)" ]]; then echo "make conformance: set KUBECONFIG to the cluster that serves stable.example.com" >&2; exit 2; fi
 	$(GO) run ./cmd/conformance --kubeconfig "$(KUBECONFIG)"
+
+bench-scale: tools build ## the cost curve at 1,000, 10,000 and 100,000 objects: this server, the CRD and sample-apiserver (ARGS="-sizes 1000,10000")
+	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./cmd/apiserver-bench
+	$(OUTPUT)/bin/apiserver-bench -scale $(ARGS)
 
 demo: ## etcd + kube-apiserver + this server behind APIServices, a kubectl tour, then stop
 	hack/demo.sh

@@ -39,13 +39,25 @@ func main() {
 	dir := flag.String("dir", "", "state directory of the local cluster (default: a temporary directory)")
 	only := flag.String("scenarios", "", "comma-separated scenarios to run (default: all)")
 	var profile bench.ProfileOptions
-	flag.StringVar(&profile.Dir, "profile-dir", "", "write a CPU profile of the server of every scenario and phase here (make each phase outlast -profile-seconds with -objects)")
+	flag.StringVar(&profile.Dir, "profile-dir", "", "write a CPU profile of the server of every scenario and phase here (make each phase outlast -profile-seconds with -objects); with -scale, a heap profile of every server at every size")
 	flag.IntVar(&profile.Seconds, "profile-seconds", 3, "length of each CPU profile")
 	serverArgs := flag.String("server-args", "", "extra space-separated flags of the extension API server, to compare settings")
+	scale := flag.Bool("scale", false, "the scale run instead: memory, lists, informer sync, restart and creates as the stored objects grow through -sizes")
+	so := bench.ScaleOptions{PageSize: 500}
+	sizes := flag.String("sizes", "1000,10000,100000", "with -scale: comma-separated object counts, increasing")
+	flag.IntVar(&so.ObjectBytes, "object-bytes", 0, "with -scale: bytes per object (default: about 500)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *scale {
+		so.Workers, so.ProfileDir = o.Workers, profile.Dir
+		if err := runScale(ctx, so, *sizes, runConfig{binDir: *binDir, out: *out, dir: *dir, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...)}); err != nil {
+			fmt.Fprintf(os.Stderr, "apiserver-bench: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, o, runConfig{binDir: *binDir, out: *out, dir: *dir, only: *only, profile: profile, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...)}); err != nil {
 		fmt.Fprintf(os.Stderr, "apiserver-bench: %v\n", err)
 		os.Exit(1)

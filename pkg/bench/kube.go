@@ -39,6 +39,7 @@ type APITarget struct {
 	kind      string
 	spec      func(i int) map[string]any
 	specField string // a string field of spec that updates change
+	padding   string // replaces the default padding annotation when set
 }
 
 // CronTabSpec is the spec of the CronTab-shaped objects (ours and the CRD).
@@ -100,7 +101,11 @@ func (t *APITarget) do(ctx context.Context, req *rest.Request, body any, into an
 }
 
 func (t *APITarget) Create(ctx context.Context, i int) error {
-	return t.do(ctx, t.rest.Post(), t.object(i, benchAnnotations(nil)), &wireObject{})
+	annotations := benchAnnotations(nil)
+	if t.padding != "" {
+		annotations[paddingAnnotation] = t.padding
+	}
+	return t.do(ctx, t.rest.Post(), t.object(i, annotations), &wireObject{})
 }
 
 func (t *APITarget) Get(ctx context.Context, i int) error {

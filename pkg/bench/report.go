@@ -72,7 +72,7 @@ func WriteMarkdown(w io.Writer, scenarios []string, results []Result, o Options)
 }
 
 // WriteJSON writes the results to path.
-func WriteJSON(path string, results []Result) error {
+func WriteJSON(path string, results any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}

@@ -76,31 +76,11 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, prof
 	if err != nil {
 		return nil, err
 	}
-	for _, ns := range []string{"bench-direct", "bench-protobuf", "bench-cbor", "bench-aggregated", "bench-crd", "bench-sample"} {
-		if _, err := c.Kubectl(ctx, "create", "namespace", ns); err != nil {
-			return nil, err
-		}
-	}
-	crdFile := filepath.Join(c.Dir, "crontab-crd.yaml")
-	if err := os.WriteFile(crdFile, []byte(crdManifest), 0o644); err != nil {
-		return nil, err
-	}
-	if _, err := c.Kubectl(ctx, "apply", "-f", crdFile); err != nil {
-		return nil, err
-	}
-	if _, err := c.Kubectl(ctx, "wait", "--for=condition=Established", "crd/crontabs.crd.example.com", "--timeout=60s"); err != nil {
+	if err := prepareCluster(ctx, c, "bench-direct", "bench-protobuf", "bench-cbor", "bench-aggregated", "bench-crd", "bench-sample"); err != nil {
 		return nil, err
 	}
 
-	// Direct clients trust the serving CA and present the admin certificate,
-	// which the servers accept through the cluster's client CA.
-	direct := func(url string) *rest.Config {
-		return &rest.Config{Host: url, TLSClientConfig: rest.TLSClientConfig{
-			CAFile:   filepath.Join(c.ServingDir(), "serving-ca.crt"),
-			CertFile: filepath.Join(c.CertsDir(), "admin.crt"),
-			KeyFile:  filepath.Join(c.CertsDir(), "admin.key"),
-		}}
-	}
+	direct := func(url string) *rest.Config { return directConfig(c, url) }
 	samplePID, sampleURL, err := startSampleAPIServer(ctx, c, binDir)
 	if err != nil {
 		return nil, err
@@ -165,6 +145,35 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, prof
 	}
 	raw := Scenario{Name: "raw-etcd", Target: NewEtcdTarget(etcdClient, "/bench-raw/crontabs/"), PIDs: []int{etcdPID}}
 	return append([]Scenario{raw}, scenarios...), nil
+}
+
+// prepareCluster creates the namespaces and the CronTab CRD.
+func prepareCluster(ctx context.Context, c *localcluster.Cluster, namespaces ...string) error {
+	for _, ns := range namespaces {
+		if _, err := c.Kubectl(ctx, "create", "namespace", ns); err != nil {
+			return err
+		}
+	}
+	crdFile := filepath.Join(c.Dir, "crontab-crd.yaml")
+	if err := os.WriteFile(crdFile, []byte(crdManifest), 0o644); err != nil {
+		return err
+	}
+	if _, err := c.Kubectl(ctx, "apply", "-f", crdFile); err != nil {
+		return err
+	}
+	_, err := c.Kubectl(ctx, "wait", "--for=condition=Established", "crd/crontabs.crd.example.com", "--timeout=60s")
+	return err
+}
+
+// directConfig reaches a server at url itself: it trusts the serving CA and
+// presents the admin certificate, which every server accepts through the
+// cluster's client CA.
+func directConfig(c *localcluster.Cluster, url string) *rest.Config {
+	return &rest.Config{Host: url, TLSClientConfig: rest.TLSClientConfig{
+		CAFile:   filepath.Join(c.ServingDir(), "serving-ca.crt"),
+		CertFile: filepath.Join(c.CertsDir(), "admin.crt"),
+		KeyFile:  filepath.Join(c.CertsDir(), "admin.key"),
+	}}
 }
 
 // startSampleAPIServer runs k8s.io/sample-apiserver v0.37.2 on the

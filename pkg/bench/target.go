@@ -31,6 +31,8 @@ type Target interface {
 // StampAnnotation carries the write time of an object, for watch latency.
 const StampAnnotation = "bench.example.com/written-at"
 
+const paddingAnnotation = "bench.example.com/padding"
+
 // padding makes every object about 0.5 KB in every scenario.
 var padding = strings.Repeat("x", 300)
 
@@ -38,7 +40,7 @@ var padding = strings.Repeat("x", 300)
 // extra. skip-cleanup keeps our CronTabCleanup admission plugin from adding
 // a finalizer no controller would remove during the run.
 func benchAnnotations(extra map[string]string) map[string]string {
-	all := map[string]string{"bench.example.com/padding": padding, "stable.example.com/skip-cleanup": "true"}
+	all := map[string]string{paddingAnnotation: padding, "stable.example.com/skip-cleanup": "true"}
 	for k, v := range extra {
 		all[k] = v
 	}

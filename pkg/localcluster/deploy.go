@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -114,24 +113,8 @@ func (c *Cluster) startController(ctx context.Context) error {
 // APIServices are Available. The previous log is kept as
 // logs/extension-apiserver.log.<n>.
 func (c *Cluster) RestartExtensionAPIServer(ctx context.Context, extraArgs ...string) error {
-	pid, err := c.PID(ServiceName)
-	if err != nil {
+	if err := c.stopForRestart(ServiceName, time.Minute); err != nil {
 		return err
-	}
-	_ = syscall.Kill(pid, syscall.SIGTERM)
-	for deadline := time.Now().Add(time.Minute); alive(pid); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the extension API server (pid %d) did not stop within a minute", pid)
-		}
-	}
-	logs := filepath.Join(c.Dir, "logs", ServiceName+".log")
-	for n := 1; ; n++ {
-		if _, err := os.Stat(fmt.Sprintf("%s.%d", logs, n)); os.IsNotExist(err) {
-			if err := os.Rename(logs, fmt.Sprintf("%s.%d", logs, n)); err != nil {
-				return err
-			}
-			break
-		}
 	}
 	if err := c.startExtensionAPIServer(ctx, c.ServingDir(), c.extensionAPIServerPort, extraArgs...); err != nil {
 		return err

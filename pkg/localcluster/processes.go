@@ -111,3 +111,45 @@ func FreePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// stopForRestart stops a component (SIGTERM, and SIGKILL if it still runs
+// after grace) and keeps its log as logs/<name>.log.<n>.
+func (c *Cluster) stopForRestart(name string, grace time.Duration) error {
+	pid, err := c.PID(name)
+	if err != nil {
+		return err
+	}
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	for deadline := time.Now().Add(grace); alive(pid); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	logs := filepath.Join(c.Dir, "logs", name+".log")
+	for n := 1; ; n++ {
+		if _, err := os.Stat(fmt.Sprintf("%s.%d", logs, n)); os.IsNotExist(err) {
+			return os.Rename(logs, fmt.Sprintf("%s.%d", logs, n))
+		}
+	}
+}
+
+// Restart stops a component and starts it again with the same command line,
+// read from /proc; it returns the new pid at once, for the caller to time
+// readiness. A component still draining after 15 s is killed (a
+// kube-apiserver serving aggregated watches can take its whole request
+// timeout, a minute, to drain).
+func (c *Cluster) Restart(name string) (int, error) {
+	pid, err := c.PID(name)
+	if err != nil {
+		return 0, err
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return 0, fmt.Errorf("the command line of %s: %w", name, err)
+	}
+	argv := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	if err := c.stopForRestart(name, 15*time.Second); err != nil {
+		return 0, err
+	}
+	return startDetached(c.Dir, name, argv[0], argv[1:]...)
+}

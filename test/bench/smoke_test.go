@@ -8,32 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/example/extension-apiserver/pkg/bench"
 )
 
 func TestBenchmarkHarnessSmoke(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	binDir := t.TempDir()
-	for _, name := range []string{"etcd", "kube-apiserver", "sample-apiserver"} {
-		if _, err := os.Stat(filepath.Join(root, "_output", "bin", name)); err != nil {
-			t.Fatalf("%s is missing: run make tools (%v)", name, err)
-		}
-		if err := os.Symlink(filepath.Join(root, "_output", "bin", name), filepath.Join(binDir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, name := range []string{"extension-apiserver", "apiserver-bench"} {
-		build := exec.Command("go", "build", "-o", filepath.Join(binDir, name), "./cmd/"+name)
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("building %s: %v\n%s", name, err, out)
-		}
-	}
+	root, binDir := harness(t)
 	out := t.TempDir()
 	cmd := exec.Command(filepath.Join(binDir, "apiserver-bench"), "-bin-dir", binDir, "-out", out,
 		"-objects", "20", "-workers", "4", "-lists", "2", "-watchers", "2", "-watch-writes", "3")
@@ -63,6 +46,79 @@ func TestBenchmarkHarnessSmoke(t *testing.T) {
 		}
 	}
 	if _, err := os.Stat(filepath.Join(out, "ratios.svg")); err != nil {
+		t.Errorf("no chart: %v", err)
+	}
+}
+
+// harness links the cached tools and builds this tree's server and the
+// benchmark into a fresh directory.
+func harness(t *testing.T) (root, binDir string) {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	binDir = t.TempDir()
+	for _, name := range []string{"etcd", "kube-apiserver", "sample-apiserver"} {
+		if _, err := os.Stat(filepath.Join(root, "_output", "bin", name)); err != nil {
+			t.Fatalf("%s is missing: run make tools (%v)", name, err)
+		}
+		if err := os.Symlink(filepath.Join(root, "_output", "bin", name), filepath.Join(binDir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"extension-apiserver", "apiserver-bench"} {
+		build := exec.Command("go", "build", "-o", filepath.Join(binDir, name), "./cmd/"+name)
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("building %s: %v\n%s", name, err, out)
+		}
+	}
+	return root, binDir
+}
+
+// TestScaleHarnessSmoke runs make bench-scale's harness at a few hundred
+// objects: every scenario reports every metric at every size.
+func TestScaleHarnessSmoke(t *testing.T) {
+	root, binDir := harness(t)
+	out := t.TempDir()
+	cmd := exec.Command(filepath.Join(binDir, "apiserver-bench"), "-bin-dir", binDir, "-out", out, "-scale", "-sizes", "100,300", "-workers", "4")
+	cmd.Dir = root
+	if output, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("apiserver-bench -scale: %v\n%s", err, output)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "scale.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var points []bench.ScalePoint
+	if err := json.Unmarshal(data, &points); err != nil {
+		t.Fatal(err)
+	}
+	serverSide := map[string]bool{"ours": true, "crd": true, "sample-apiserver": true}
+	clientSide := []string{"full_list_s", "full_list_from_watch_cache", "paginated_list_s", "page_p99_ms", "informer_sync_s"}
+	for _, scenario := range bench.ScaleScenarios {
+		for _, size := range []int{100, 300} {
+			for _, metric := range bench.ScaleMetrics {
+				if !serverSide[scenario] && !slices.Contains(clientSide, metric) {
+					continue
+				}
+				found := false
+				for _, p := range points {
+					if p.Scenario == scenario && p.Objects == size && p.Metric == metric {
+						found = true
+						if metric != "full_list_from_watch_cache" && !strings.Contains(metric, "growth") && metric != "live_heap_bytes_per_object" && p.Value <= 0 {
+							t.Errorf("%s at %d objects: %s = %v", scenario, size, metric, p.Value)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("%s at %d objects: no %s", scenario, size, metric)
+				}
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "scale.svg")); err != nil {
 		t.Errorf("no chart: %v", err)
 	}
 }

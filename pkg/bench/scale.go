@@ -1,0 +1,243 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+)
+
+// ScaleOptions size a scale run: the server grows through Sizes, and every
+// figure is taken at each size.
+type ScaleOptions struct {
+	Sizes       []int
+	Workers     int
+	ObjectBytes int
+	PageSize    int
+	// ProfileDir, when set, receives each server's live heap profile at
+	// each size (<scenario>-heap-<objects>.pprof).
+	ProfileDir string
+}
+
+// ScalePoint is one figure: a metric of a scenario at an object count.
+type ScalePoint struct {
+	Scenario string  `json:"scenario"`
+	Objects  int     `json:"objects"`
+	Metric   string  `json:"metric"`
+	Value    float64 `json:"value"`
+}
+
+// ScaleServer is one server under test at scale. Its first client writes
+// the objects and carries the server-side figures; every client reads.
+type ScaleServer struct {
+	// Process names the component in the local cluster, to restart it.
+	Process string
+	// URL and Client reach the server itself (readiness, /debug/pprof),
+	// not through the aggregator.
+	URL    string
+	Client *http.Client
+	// Resource and Namespace hold the objects; EtcdPrefix is where they are
+	// stored.
+	Resource   schema.GroupVersionResource
+	Namespace  string
+	EtcdPrefix string
+	Writer     *APITarget
+	Clients    []ScaleClient
+}
+
+// ScaleClient is one way to read a server: a scenario name and a client
+// configuration with its content type.
+type ScaleClient struct {
+	Scenario string
+	Config   *rest.Config
+	// Typed informers use the generated clientset (this server's CronTabs);
+	// the others use the dynamic client.
+	Typed bool
+}
+
+// RunScale grows every server through the sizes, one server at a time, and
+// measures each at each size. cluster restarts components.
+func RunScale(ctx context.Context, servers []ScaleServer, etcd *clientv3.Client, restart func(string) (int, error), pidOf func(string) (int, error),
+	o ScaleOptions, log func(string, ...any)) ([]ScalePoint, error) {
+	var points []ScalePoint
+	baselines := map[string]memory{}
+	for _, s := range servers {
+		pid, err := pidOf(s.Process)
+		if err != nil {
+			return nil, err
+		}
+		m, err := measureMemory(ctx, s, pid)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Clients[0].Scenario, err)
+		}
+		baselines[s.Process] = m
+	}
+	stored := map[string]int{}
+	for _, size := range o.Sizes {
+		for _, s := range servers {
+			scenario := s.Clients[0].Scenario
+			add := func(scenario, metric string, value float64) {
+				points = append(points, ScalePoint{Scenario: scenario, Objects: size, Metric: metric, Value: value})
+				log("%-18s %7d objects  %-26s %10.3f", scenario, size, metric, value)
+			}
+			first, last, err := grow(ctx, s, stored[s.Process], size, o)
+			if err != nil {
+				return points, fmt.Errorf("%s: %w", scenario, err)
+			}
+			stored[s.Process] = size
+			add(scenario, "create_ops_per_s_first", first)
+			add(scenario, "create_ops_per_s_last", last)
+
+			pid, err := pidOf(s.Process)
+			if err != nil {
+				return points, err
+			}
+			m, err := measureMemory(ctx, s, pid)
+			if err != nil {
+				return points, fmt.Errorf("%s: %w", scenario, err)
+			}
+			if o.ProfileDir != "" {
+				if err := NewProfiler(s.URL, s.Client, o.ProfileDir, 0).Heap(ctx, fmt.Sprintf("%s-heap-%d", scenario, size)); err != nil {
+					return points, fmt.Errorf("%s: %w", scenario, err)
+				}
+			}
+			base := baselines[s.Process]
+			add(scenario, "memory_growth_mib", m.rssMiB-base.rssMiB)
+			add(scenario, "live_heap_mib", m.heapMiB)
+			add(scenario, "live_heap_growth_mib", m.heapMiB-base.heapMiB)
+			add(scenario, "live_heap_bytes_per_object", (m.heapMiB-base.heapMiB)*(1<<20)/float64(size))
+			perObject, err := etcdBytesPerObject(ctx, etcd, s.EtcdPrefix)
+			if err != nil {
+				return points, fmt.Errorf("%s: %w", scenario, err)
+			}
+			add(scenario, "etcd_bytes_per_object", perObject)
+
+			for _, c := range s.Clients {
+				lists, err := measureLists(ctx, s, c, pid, size, o.PageSize)
+				if err != nil {
+					return points, fmt.Errorf("%s: %w", c.Scenario, err)
+				}
+				add(c.Scenario, "full_list_s", lists.full.Seconds())
+				add(c.Scenario, "full_list_from_watch_cache", boolValue(lists.fromCache))
+				add(c.Scenario, "paginated_list_s", lists.paginated.Seconds())
+				add(c.Scenario, "page_p99_ms", float64(lists.pageP99.Microseconds())/1000)
+				synced, err := informerSync(ctx, s, c, size)
+				if err != nil {
+					return points, fmt.Errorf("%s: %w", c.Scenario, err)
+				}
+				add(c.Scenario, "informer_sync_s", synced.Seconds())
+			}
+
+			ready, firstList, err := restartServer(ctx, s, restart)
+			if err != nil {
+				return points, fmt.Errorf("%s: %w", scenario, err)
+			}
+			add(scenario, "restart_ready_s", ready.Seconds())
+			add(scenario, "restart_first_list_s", firstList.Seconds())
+			// The restarted server's memory is the next size's baseline
+			// for growth: measured again, so that growth stays growth.
+			pid, err = pidOf(s.Process)
+			if err != nil {
+				return points, err
+			}
+			restarted, err := measureMemory(ctx, s, pid)
+			if err != nil {
+				return points, fmt.Errorf("%s: %w", scenario, err)
+			}
+			baselines[s.Process] = memory{rssMiB: restarted.rssMiB - (m.rssMiB - base.rssMiB), heapMiB: restarted.heapMiB - (m.heapMiB - base.heapMiB)}
+		}
+	}
+	return points, nil
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// grow creates objects from..to-1 and returns the create throughput of the
+// first and the last tenth of them.
+func grow(ctx context.Context, s ScaleServer, from, to int, o ScaleOptions) (first, last float64, err error) {
+	tenth := max((to-from)/10, 1)
+	create := func(start, end int) (float64, error) {
+		if end <= start {
+			return 0, nil
+		}
+		r := measure(ctx, Scenario{}, "create", end-start, o.Workers, func(ctx context.Context, i int) error {
+			return s.Writer.Create(ctx, start+i)
+		})
+		if r.Errors > 0 {
+			return 0, fmt.Errorf("%d of %d creates failed (first: %s)", r.Errors, end-start, r.FirstError)
+		}
+		return r.OpsPerS, nil
+	}
+	if first, err = create(from, from+tenth); err != nil {
+		return 0, 0, err
+	}
+	if _, err = create(from+tenth, to-tenth); err != nil {
+		return 0, 0, err
+	}
+	last, err = create(max(to-tenth, from+tenth), to)
+	return first, last, err
+}
+
+// restartServer restarts the server's process and times, from the start of
+// the new process, its readiness and the first list a fresh informer would
+// send (resourceVersion=0, served once the watch cache is filled).
+func restartServer(ctx context.Context, s ScaleServer, restart func(string) (int, error)) (ready, firstList time.Duration, err error) {
+	pid, err := restart(s.Process)
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	if err := pollOK(ctx, s.Client, s.URL+"/readyz", pid); err != nil {
+		return 0, 0, err
+	}
+	ready = time.Since(start)
+	if err := pollOK(ctx, s.Client, s.URL+resourcePath(s.Resource, s.Namespace)+"?resourceVersion=0&limit=500", pid); err != nil {
+		return 0, 0, err
+	}
+	return ready, time.Since(start), nil
+}
+
+func resourcePath(gvr schema.GroupVersionResource, namespace string) string {
+	return fmt.Sprintf("/apis/%s/%s/namespaces/%s/%s", gvr.Group, gvr.Version, namespace, gvr.Resource)
+}
+
+// pollOK polls url every 50 ms until it answers 200, for at most five
+// minutes or until the process exits.
+func pollOK(ctx context.Context, client *http.Client, url string, pid int) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	last := ""
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		if _, err := cpuSeconds([]int{pid}); err != nil {
+			return fmt.Errorf("the process %d exited while waiting for %s (last: %s)", pid, url, last)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w (last: %s)", url, ctx.Err(), last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
