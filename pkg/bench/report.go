@@ -69,6 +69,38 @@ func WriteMarkdown(w io.Writer, scenarios []string, results []Result, o Options)
 				r.CPUSecondsPer1000, r.ClientCPUSecondsPer1000, r.EtcdCPUSecondsPer1000, rss)
 		}
 	}
+	writeCPURatios(w, results)
+}
+
+// writeCPURatios prints, per create, get and update, this server's CPU
+// against kube-apiserver's for the CRD, and the whole aggregated path's
+// (kube-apiserver, this server and etcd) against the CRD's (kube-apiserver
+// and etcd): what a user pays per request either way.
+func writeCPURatios(w io.Writer, results []Result) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "CPU per operation as a share of the CRD's (targets: server ≤ 0.25, aggregated path ≤ 0.8):")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| op | ours-direct server / crd server | ours-direct-protobuf server / crd server | ours-aggregated path / crd path (ms per op) |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, op := range []string{"create", "get", "update"} {
+		crd, ok := find(results, "crd", op)
+		if !ok || crd.CPUSecondsPer1000 == 0 {
+			continue
+		}
+		share := func(scenario string) string {
+			r, ok := find(results, scenario, op)
+			if !ok {
+				return "–"
+			}
+			return fmt.Sprintf("%.2f", r.CPUSecondsPer1000/crd.CPUSecondsPer1000)
+		}
+		path := "–"
+		if agg, ok := find(results, "ours-aggregated", op); ok {
+			ours, theirs := agg.CPUSecondsPer1000+agg.EtcdCPUSecondsPer1000, crd.CPUSecondsPer1000+crd.EtcdCPUSecondsPer1000
+			path = fmt.Sprintf("%.2f (%.2f / %.2f)", ours/theirs, ours, theirs)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", op, share("ours-direct"), share("ours-direct-protobuf"), path)
+	}
 }
 
 // WriteJSON writes the results to path.

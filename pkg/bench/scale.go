@@ -19,7 +19,8 @@ type ScaleOptions struct {
 	ObjectBytes int
 	PageSize    int
 	// ProfileDir, when set, receives each server's live heap profile at
-	// each size (<scenario>-heap-<objects>.pprof).
+	// each size (<scenario>-heap-<objects>.pprof) and a 3-second CPU profile
+	// from the start of each full list (<scenario>-list-<objects>.pprof).
 	ProfileDir string
 }
 
@@ -117,7 +118,7 @@ func RunScale(ctx context.Context, servers []ScaleServer, etcd *clientv3.Client,
 			add(scenario, "etcd_bytes_per_object", perObject)
 
 			for _, c := range s.Clients {
-				lists, err := measureLists(ctx, s, c, pid, size, o.PageSize)
+				lists, err := measureLists(ctx, s, c, pid, size, o.PageSize, o.ProfileDir)
 				if err != nil {
 					return points, fmt.Errorf("%s: %w", c.Scenario, err)
 				}

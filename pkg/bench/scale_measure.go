@@ -3,8 +3,8 @@ package bench
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -100,7 +100,7 @@ type listTimes struct {
 // byte and not decoded (the server's cost, not the client's), and tells
 // whether the full list came from the watch cache: the server's count of
 // lists sent to etcd did not move.
-func measureLists(ctx context.Context, s ScaleServer, c ScaleClient, pid, size, pageSize int) (listTimes, error) {
+func measureLists(ctx context.Context, s ScaleServer, c ScaleClient, pid, size, pageSize int, profileDir string) (listTimes, error) {
 	var t listTimes
 	client, err := rest.HTTPClientFor(c.Config)
 	if err != nil {
@@ -112,11 +112,20 @@ func measureLists(ctx context.Context, s ScaleServer, c ScaleClient, pid, size, 
 	if err != nil {
 		return t, err
 	}
+	var profiled func() error
+	if profileDir != "" {
+		profiled = NewProfiler(s.URL, s.Client, profileDir, 3).Start(ctx, fmt.Sprintf("%s-list-%d", c.Scenario, size))
+	}
 	start := time.Now()
 	if _, err := fetch(ctx, client, url, c.Config.AcceptContentTypes); err != nil {
 		return t, err
 	}
 	t.full = time.Since(start)
+	if profiled != nil {
+		if err := profiled(); err != nil {
+			return t, err
+		}
+	}
 	after, err := storageLists()
 	if err != nil {
 		return t, err

@@ -40,11 +40,11 @@ func ScaleServers(ctx context.Context, c *localcluster.Cluster, binDir string, o
 	}
 	type spec struct {
 		process, url, caFile, namespace, etcdPrefix, kind string
-		resource                                        schema.GroupVersionResource
-		object                                          func(int) map[string]any
-		field                                           string
-		config                                          *rest.Config
-		clients                                         []ScaleClient
+		resource                                          schema.GroupVersionResource
+		object                                            func(int) map[string]any
+		field                                             string
+		config                                            *rest.Config
+		clients                                           []ScaleClient
 	}
 	crontabs := schema.GroupVersionResource{Group: "stable.example.com", Version: "v1", Resource: "crontabs"}
 	ours := directConfig(c, c.ExtensionAPIServerURL)

@@ -18,6 +18,7 @@ import (
 	apiserverapiinstall "k8s.io/apiserver/pkg/apis/apiserver/install"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
+	"k8s.io/client-go/metadata"
 	"k8s.io/klog/v2"
 
 	"github.com/example/extension-apiserver/pkg/admission/initializer"
@@ -65,8 +66,12 @@ func (o *Options) admissionInitializers(c *genericapiserver.RecommendedConfig) (
 	if err != nil {
 		return nil, err
 	}
+	metadataClient, err := metadata.NewForConfig(c.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
 	o.extensionInformers = informers.NewSharedInformerFactory(client, 10*time.Minute)
-	return []admission.PluginInitializer{initializer.New(o.extensionInformers), initializer.NewQuota(o.extensionInformers, quotaResources())}, nil
+	return []admission.PluginInitializer{initializer.New(o.extensionInformers), initializer.NewQuota(metadataClient, quotaResources())}, nil
 }
 
 // startExtensionInformers starts, once the server serves, the informers
