@@ -123,6 +123,7 @@ func RunScale(ctx context.Context, servers []ScaleServer, etcd *clientv3.Client,
 					return points, fmt.Errorf("%s: %w", c.Scenario, err)
 				}
 				add(c.Scenario, "full_list_s", lists.full.Seconds())
+				add(c.Scenario, "full_list_server_cpu_s", lists.fullCPU)
 				add(c.Scenario, "full_list_from_watch_cache", boolValue(lists.fromCache))
 				add(c.Scenario, "paginated_list_s", lists.paginated.Seconds())
 				add(c.Scenario, "page_p99_ms", float64(lists.pageP99.Microseconds())/1000)

@@ -93,7 +93,9 @@ func etcdBytesPerObject(ctx context.Context, etcd *clientv3.Client, prefix strin
 
 type listTimes struct {
 	full, paginated, pageP99 time.Duration
-	fromCache                bool
+	// fullCPU is the server's CPU time during the full list.
+	fullCPU   float64
+	fromCache bool
 }
 
 // measureLists times a full list and a paginated one, read to the last
@@ -116,11 +118,20 @@ func measureLists(ctx context.Context, s ScaleServer, c ScaleClient, pid, size, 
 	if profileDir != "" {
 		profiled = NewProfiler(s.URL, s.Client, profileDir, 3).Start(ctx, fmt.Sprintf("%s-list-%d", c.Scenario, size))
 	}
+	cpuBefore, err := cpuSeconds([]int{pid})
+	if err != nil {
+		return t, err
+	}
 	start := time.Now()
 	if _, err := fetch(ctx, client, url, c.Config.AcceptContentTypes); err != nil {
 		return t, err
 	}
 	t.full = time.Since(start)
+	cpuAfter, err := cpuSeconds([]int{pid})
+	if err != nil {
+		return t, err
+	}
+	t.fullCPU = cpuAfter - cpuBefore
 	if profiled != nil {
 		if err := profiled(); err != nil {
 			return t, err
