@@ -27,7 +27,7 @@ func main() {
 	dir := fs.String("dir", ".local/demo", "state directory of the local cluster")
 	binDir := fs.String("bin-dir", "_output/bin", "directory with etcd, kube-apiserver and extension-apiserver")
 	deployDir := fs.String("deploy-dir", "artifacts/deploy", "the deployment manifests")
-	out := fs.String("out", "artifacts/deploy/generated", "where certs writes the serving certificate and the caBundle patch")
+	out := fs.String("out", "artifacts/deploy/generated", "where certs writes the serving certificate, the caBundle patch and etcd's certificates")
 	namespace := fs.String("namespace", localcluster.ServiceNamespace, "namespace of the Service (certs)")
 	service := fs.String("service", localcluster.ServiceName, "name of the Service (certs)")
 	_ = fs.Parse(os.Args[2:])
@@ -39,7 +39,11 @@ func main() {
 	case "certs":
 		err = localcluster.WriteServingCerts(*out, *namespace, *service)
 		if err == nil {
-			fmt.Printf("wrote %s/serving.crt, serving.key (for %s.%s.svc) and apiservice-cabundle.yaml\n", *out, *service, *namespace)
+			err = localcluster.WriteEtcdCerts(*out, *namespace)
+		}
+		if err == nil {
+			fmt.Printf("wrote %s/serving.crt, serving.key (for %s.%s.svc), apiservice-cabundle.yaml and etcd's mutual TLS (etcd-ca, etcd-server, etcd-client)\n",
+				*out, *service, *namespace)
 		}
 	case "up":
 		var c *localcluster.Cluster

@@ -3,7 +3,6 @@ package localcluster
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,17 +10,32 @@ import (
 	"syscall"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/example/extension-apiserver/pkg/embedded"
 )
 
 // HA is the local highly available topology: a 3-member etcd cluster and
 // two replicas of the server on one etcd prefix, in standalone
-// authentication (one local CA, so one kubeconfig works for both).
+// authentication (one local CA, so one kubeconfig works for both). etcd
+// speaks mutual TLS to the replicas and between members, with the
+// certificates artifacts/deploy uses (WriteEtcdCerts).
 type HA struct {
 	Dir      string
 	BinDir   string
 	Members  []*Process
 	Replicas []*Process
+	EtcdTLS  EtcdTLS
+}
+
+// EtcdClientConfig reaches the members with the server's client certificate.
+func (h *HA) EtcdClientConfig() (clientv3.Config, error) {
+	tlsConfig, err := transport.TLSInfo{CertFile: h.EtcdTLS.ClientCert(), KeyFile: h.EtcdTLS.ClientKey(), TrustedCAFile: h.EtcdTLS.CAFile()}.ClientConfig()
+	if err != nil {
+		return clientv3.Config{}, err
+	}
+	return clientv3.Config{Endpoints: h.EtcdEndpoints(), TLS: tlsConfig, DialTimeout: 5 * time.Second}, nil
 }
 
 // Process is one member or replica, restartable with the same flags.
@@ -60,8 +74,12 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 			_ = stopAll(dir, 10*time.Second)
 		}
 	}()
+	h.EtcdTLS = EtcdTLS{Dir: filepath.Join(dir, "etcd-pki")}
+	if err := WriteEtcdCerts(h.EtcdTLS.Dir, ServiceNamespace); err != nil {
+		return nil, err
+	}
 	var initial []string
-	for i := 0; i < 3; i++ {
+	for i := 0; i < EtcdMembers; i++ {
 		clientPort, err := FreePort()
 		if err != nil {
 			return nil, err
@@ -71,13 +89,18 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 			return nil, err
 		}
 		name := fmt.Sprintf("etcd-%d", i)
-		client, peer := fmt.Sprintf("http://127.0.0.1:%d", clientPort), fmt.Sprintf("http://127.0.0.1:%d", peerPort)
+		client, peer := fmt.Sprintf("https://127.0.0.1:%d", clientPort), fmt.Sprintf("https://127.0.0.1:%d", peerPort)
 		initial = append(initial, name+"="+peer)
 		h.Members = append(h.Members, &Process{Name: name, Binary: filepath.Join(binDir, "etcd"), URL: client, Args: []string{
 			"--name=" + name, "--data-dir=" + filepath.Join(dir, name),
 			"--listen-client-urls=" + client, "--advertise-client-urls=" + client,
 			"--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
 			"--initial-cluster-token=extension-apiserver-ha", "--initial-cluster-state=new", "--log-level=warn",
+			// As in artifacts/deploy/base/etcd.yaml.
+			"--cert-file=" + h.EtcdTLS.ServerCert(), "--key-file=" + h.EtcdTLS.ServerKey(), "--trusted-ca-file=" + h.EtcdTLS.CAFile(),
+			"--client-cert-auth=true",
+			"--peer-cert-file=" + h.EtcdTLS.ServerCert(), "--peer-key-file=" + h.EtcdTLS.ServerKey(), "--peer-trusted-ca-file=" + h.EtcdTLS.CAFile(),
+			"--peer-client-cert-auth=true",
 		}})
 	}
 	for _, m := range h.Members {
@@ -86,8 +109,12 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 			return nil, err
 		}
 	}
+	etcdClient, err := certClient(h.EtcdTLS.CAFile(), h.EtcdTLS.ClientCert(), h.EtcdTLS.ClientKey())
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range h.Members {
-		if err := waitHTTP(ctx, http.DefaultClient, m.URL+"/readyz", time.Minute, m.PID); err != nil {
+		if err := waitHTTP(ctx, etcdClient, m.URL+"/readyz", time.Minute, m.PID); err != nil {
 			return nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
@@ -112,6 +139,7 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 			Kubeconfig: filepath.Join(local, "kubeconfig"), Args: []string{
 				"--mode=standalone", "--local-dir=" + local, "--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
 				"--etcd-servers=" + strings.Join(h.EtcdEndpoints(), ","), "--etcd-prefix=/extension-apiserver",
+				"--etcd-cafile=" + h.EtcdTLS.CAFile(), "--etcd-certfile=" + h.EtcdTLS.ClientCert(), "--etcd-keyfile=" + h.EtcdTLS.ClientKey(),
 			}}
 		r.Args = append(r.Args, replicaArgs...)
 		h.Replicas = append(h.Replicas, r)

@@ -62,6 +62,9 @@ type ServingCert struct {
 	CommonName string
 	DNSNames   []string
 	IPs        []net.IP
+	// AlsoClient lets the certificate authenticate as a client too, as an
+	// etcd member does towards its peers.
+	AlsoClient bool
 }
 
 // IssueServing signs a TLS server certificate.
@@ -72,6 +75,9 @@ func (ca *KeyPair) IssueServing(s ServingCert) (*KeyPair, error) {
 		IPAddresses: s.IPs,
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if s.AlsoClient {
+		template.ExtKeyUsage = append(template.ExtKeyUsage, x509.ExtKeyUsageClientAuth)
 	}
 	return issue(template, ca, LeafValidity)
 }

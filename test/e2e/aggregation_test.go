@@ -80,6 +80,9 @@ func TestDeployManifestsRender(t *testing.T) {
 	if err := localcluster.WriteServingCerts(filepath.Join(dir, "generated"), localcluster.ServiceNamespace, localcluster.ServiceName); err != nil {
 		t.Fatal(err)
 	}
+	if err := localcluster.WriteEtcdCerts(filepath.Join(dir, "generated"), localcluster.ServiceNamespace); err != nil {
+		t.Fatal(err)
+	}
 	out, err := exec.Command("kubectl", "kustomize", dir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
@@ -90,6 +93,16 @@ func TestDeployManifestsRender(t *testing.T) {
 	}
 	if !strings.Contains(rendered, "type: kubernetes.io/tls") || !strings.Contains(rendered, "name: extension-apiserver-serving-cert") {
 		t.Errorf("the serving certificate Secret is missing")
+	}
+	// etcd speaks mutual TLS to the server and between members, nothing in the clear.
+	for _, want := range []string{"name: etcd-server-cert", "name: etcd-client-cert", "--client-cert-auth=true", "--peer-client-cert-auth=true",
+		"--etcd-servers=https://etcd-0.etcd:2379", "--etcd-certfile=", "https://etcd-0.etcd:2380"} {
+		if !strings.Contains(rendered, want) {
+			t.Errorf("the rendered deployment lacks %q", want)
+		}
+	}
+	if strings.Contains(rendered, "http://etcd-") || strings.Contains(rendered, "=http://0.0.0.0:2379") {
+		t.Errorf("etcd is still reachable in the clear")
 	}
 }
 

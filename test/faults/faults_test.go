@@ -38,10 +38,7 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 	l, watchers := running.ledger, running.watchers
 
 	// Faults, one after another, while the writers run.
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: ha.EtcdEndpoints(), DialTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	etcd := etcdClient(t, ha)
 	defer etcd.Close()
 	leader := func() *localcluster.Process {
 		for _, m := range ha.Members {
@@ -193,6 +190,20 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 // startHA builds this tree's server and starts the HA topology, stopped
 // when the test ends, with replicaArgs as extra flags of both replicas; it
 // returns a clientset per replica.
+// etcdClient reaches the topology's etcd over its mutual TLS.
+func etcdClient(t *testing.T, ha *localcluster.HA) *clientv3.Client {
+	t.Helper()
+	config, err := ha.EtcdClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	etcd, err := clientv3.New(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return etcd
+}
+
 func startHA(t *testing.T, replicaArgs ...string) (*localcluster.HA, []clientset.Interface) {
 	t.Helper()
 	root, _ := filepath.Abs("../..")

@@ -47,10 +47,7 @@ func TestRollingStorageChange(t *testing.T) {
 	ha, replicas := startHA(t, "--storage-versions=wardle.example.com=v1alpha1", "--storage-media-type=application/json",
 		"--storage-migration-qps="+qps, "--storage-migration-lease-duration=3s")
 	ctx := context.Background()
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: ha.EtcdEndpoints(), DialTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	etcd := etcdClient(t, ha)
 	defer etcd.Close()
 
 	seedFlunders(t, replicas[0], seeded)

@@ -5,27 +5,40 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 )
 
+// shutdownArgs are the Deployment's shutdown settings, with a shorter delay.
+var shutdownArgs = []string{"--shutdown-delay-duration=3s", "--shutdown-send-retry-after=true"}
+
 // TestGracefulShutdownUnderLoad sends SIGTERM to a replica while writers
-// use it: requests in flight complete, none is cut off with a reset, and
+// use it: during the shutdown delay it keeps acknowledging writes, requests
+// in flight complete, the only refusals are clean ones (429 with
+// Retry-After, then a refused connection once the listener is gone), and
 // every acknowledged write is stored.
 func TestGracefulShutdownUnderLoad(t *testing.T) {
-	ha, replicas := startHA(t)
+	ha, replicas := startHA(t, shutdownArgs...)
 	ctx := context.Background()
 	target := replicas[1].StableV1().CronTabs("default")
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
-	var cutOff []string
+	// sigtermAt is when the replica got SIGTERM (unix nanoseconds, 0 before).
+	var sigtermAt atomic.Int64
+	ackedWhileTerminating := 0
+	var failures []string
+	refusals := 0
+	firstAck := make(chan struct{})
+	var firstAckOnce sync.Once
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := 0; w < 8; w++ {
@@ -39,41 +52,57 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 				default:
 				}
 				name := fmt.Sprintf("sd-%d-%d", w, i)
+				sent := time.Now().UnixNano()
 				_, err := target.Create(ctx, &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: name},
 					Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: "busybox", Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{})
 				mu.Lock()
 				switch {
 				case err == nil:
 					acked[name] = true
-				case strings.Contains(err.Error(), "connection refused"):
-					// After the drain the listener is gone: refusing new
-					// connections is what a stopped server does.
-				case strings.Contains(err.Error(), "reset") || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "INTERNAL_ERROR"):
-					cutOff = append(cutOff, err.Error())
+					// Sent a second into the 3 s delay: only the delay serves it.
+					if at := sigtermAt.Load(); at != 0 && sent > at+int64(time.Second) {
+						ackedWhileTerminating++
+					}
+					firstAckOnce.Do(func() { close(firstAck) })
+				case apierrors.IsTooManyRequests(err) || strings.Contains(err.Error(), "connection refused"):
+					// Never processed: after the delay the server answers 429
+					// with Retry-After, and once drained it listens no more.
+					refusals++
+				default:
+					failures = append(failures, err.Error())
 				}
 				mu.Unlock()
 				if err != nil {
-					time.Sleep(50 * time.Millisecond)
+					time.Sleep(50 * time.Millisecond) // no busy loop against a stopped server
 				}
 			}
 		}(w)
 	}
-	time.Sleep(2 * time.Second)
+	select {
+	case <-firstAck:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no write was acknowledged before the SIGTERM")
+	}
 	replica := ha.Replicas[1]
+	sigtermAt.Store(time.Now().UnixNano())
 	if err := syscall.Kill(replica.PID, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if syscall.Kill(replica.PID, 0) != nil {
-			break
-		}
+	exited := false
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !exited; time.Sleep(100 * time.Millisecond) {
+		exited = syscall.Kill(replica.PID, 0) != nil
 	}
-	time.Sleep(time.Second)
 	close(stop)
 	wg.Wait()
+	if !exited {
+		t.Fatal("the replica did not exit within a minute of SIGTERM")
+	}
 
-	if len(cutOff) > 0 {
-		t.Errorf("%d requests were cut off during the graceful shutdown, e.g. %s", len(cutOff), cutOff[0])
+	if len(failures) > 0 {
+		t.Errorf("%d requests failed other than by a clean refusal during the graceful shutdown, e.g. %s", len(failures), failures[0])
+	}
+	if ackedWhileTerminating == 0 {
+		t.Errorf("no write sent a second after the SIGTERM was acknowledged: the shutdown delay (%v) served nothing", shutdownArgs)
 	}
 	other := replicas[0].StableV1().CronTabs("default")
 	for name := range acked {
@@ -81,5 +110,6 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 			t.Errorf("acknowledged %s is not stored: %v", name, err)
 		}
 	}
-	t.Logf("SIGTERM under load: %d creates acknowledged, all stored; %d cut off", len(acked), len(cutOff))
+	t.Logf("SIGTERM under load: %d creates acknowledged (%d sent a second or more after the SIGTERM), all stored; %d cleanly refused",
+		len(acked), ackedWhileTerminating, refusals)
 }
