@@ -61,7 +61,8 @@ type ScaleClient struct {
 }
 
 // RunScale grows every server through the sizes, one server at a time, and
-// measures each at each size. cluster restarts components.
+// measures each at each size. restart restarts a process by name and
+// returns its new pid (the local cluster's Restart); pidOf finds one.
 func RunScale(ctx context.Context, servers []ScaleServer, etcd *clientv3.Client, restart func(string) (int, error), pidOf func(string) (int, error),
 	o ScaleOptions, log func(string, ...any)) ([]ScalePoint, error) {
 	var points []ScalePoint

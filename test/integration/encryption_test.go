@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
@@ -42,21 +41,13 @@ func encryptionConfig(t *testing.T, keys map[string]string, order ...string) str
 // value ("k8s:enc:aescbc:v1:<key>"), or "plain" when not encrypted.
 func storedKeys(t *testing.T, etcd *framework.Etcd) map[string]int {
 	t.Helper()
-	resp, err := etcd.Client(t).Get(context.Background(), "/extension-apiserver/", clientv3.WithPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
 	counts := map[string]int{}
-	for _, kv := range resp.Kvs {
-		if strings.HasPrefix(string(kv.Key), "/extension-apiserver"+storagemigration.StateDir) {
-			continue
-		}
-		value := string(kv.Value)
-		if !strings.HasPrefix(value, "k8s:enc:") {
+	for _, value := range storedValues(t, etcd) {
+		if !strings.HasPrefix(string(value), "k8s:enc:") {
 			counts["plain"]++
 			continue
 		}
-		fields := strings.SplitN(value, ":", 6)
+		fields := strings.SplitN(string(value), ":", 6)
 		counts[strings.Join(fields[:5], ":")]++
 	}
 	return counts

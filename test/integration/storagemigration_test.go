@@ -75,19 +75,29 @@ func waitForStates(t *testing.T, s *framework.Server, state string) storagemigra
 	return last
 }
 
-// storedEncodings counts every object in etcd by "<apiVersion> <media type>".
-func storedEncodings(t *testing.T, etcd *framework.Etcd) map[string]int {
+// storedValues are the values of every object in etcd (not the migration's
+// own state).
+func storedValues(t *testing.T, etcd *framework.Etcd) [][]byte {
 	t.Helper()
 	resp, err := etcd.Client(t).Get(context.Background(), "/extension-apiserver/", clientv3.WithPrefix())
 	if err != nil {
 		t.Fatal(err)
 	}
-	counts := map[string]int{}
+	var values [][]byte
 	for _, kv := range resp.Kvs {
-		if strings.HasPrefix(string(kv.Key), "/extension-apiserver"+storagemigration.StateDir) {
-			continue
+		if !strings.HasPrefix(string(kv.Key), "/extension-apiserver"+storagemigration.StateDir) {
+			values = append(values, kv.Value)
 		}
-		counts[storagemigration.EncodingOf(kv.Value).String()]++
+	}
+	return values
+}
+
+// storedEncodings counts every object in etcd by "<apiVersion> <media type>".
+func storedEncodings(t *testing.T, etcd *framework.Etcd) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for _, value := range storedValues(t, etcd) {
+		counts[storagemigration.EncodingOf(value).String()]++
 	}
 	return counts
 }
