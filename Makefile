@@ -59,6 +59,7 @@ verify: ## fail on stale generated code, unformatted or suspicious Go code
 
 gotest: tools ## run the Go tests: unit, integration (in-process servers) and e2e (behind kube-apiserver)
 	$(GO) test -count=1 -timeout 20m ./...
+	cd test/certmanager && $(GO) test -count=1 ./...   # its own module: cert-manager's types
 
 ha-up: tools build ## 3-member etcd + 2 server replicas on loopback (.local/ha; kubeconfigs in .local/ha/replica-*/)
 	$(OUTPUT)/bin/local-cluster ha-up --dir .local/ha

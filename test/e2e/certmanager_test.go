@@ -1,0 +1,78 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// TestCertManagerOverlay builds artifacts/deploy/cert-manager: every object
+// of a kind kube-apiserver serves here passes its server-side dry run, and
+// the APIServices carry the CA injector's annotation and no hand-made
+// caBundle. The cert-manager objects are checked by test/certmanager.
+func TestCertManagerOverlay(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	built, err := exec.Command("kubectl", "kustomize", filepath.Join(root, "artifacts", "deploy", "cert-manager")).Output()
+	if err != nil {
+		t.Fatalf("kubectl kustomize: %v", err)
+	}
+	var others bytes.Buffer
+	kinds := map[string]int{}
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(built)))
+	for {
+		doc, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		var head struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				Name        string            `json:"name"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"metadata"`
+			Spec struct {
+				CABundle string `json:"caBundle"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal(doc, &head); err != nil {
+			t.Fatal(err)
+		}
+		kinds[head.Kind]++
+		switch {
+		case head.APIVersion == "cert-manager.io/v1":
+			// Not served here: test/certmanager decodes them strictly into
+			// cert-manager's own types.
+		default:
+			if head.Kind == "APIService" && (head.Spec.CABundle != "" ||
+				head.Metadata.Annotations["cert-manager.io/inject-ca-from"] != "extension-apiserver/extension-apiserver-serving-cert") {
+				t.Errorf("APIService %s: caBundle %q, annotations %v; want the CA injector's annotation and no caBundle",
+					head.Metadata.Name, head.Spec.CABundle, head.Metadata.Annotations)
+			}
+			others.WriteString("---\n")
+			others.Write(doc)
+		}
+	}
+	if kinds["Certificate"] != 5 || kinds["Issuer"] != 3 || kinds["APIService"] != 4 {
+		t.Errorf("the overlay holds %v; want 5 Certificates, 3 Issuers and 4 APIServices", kinds)
+	}
+	manifests := filepath.Join(t.TempDir(), "others.yaml")
+	if err := os.WriteFile(manifests, others.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := kubectl(t, "apply", "--dry-run=server", "-f", manifests)
+	if !strings.Contains(out, "deployment.apps/extension-apiserver") || !strings.Contains(out, "statefulset.apps/etcd") {
+		t.Errorf("the dry run did not reach the Deployment and the StatefulSet:\n%s", out)
+	}
+}
