@@ -1,5 +1,7 @@
-# Build, run and test the extension API server. Every target works on a
-# fresh machine with only Go (and kubectl for the user-facing checks).
+# Build, run and test the extension API server. A fresh machine needs Go and
+# kubectl; the targets build etcd, kube-apiserver and the other tools from the
+# Go module proxy, and codegen installs protoc with apt-get when run as root
+# (otherwise it says the one command to run).
 SHELL := /usr/bin/env bash
 GO ?= go
 OUTPUT := _output

@@ -40,8 +40,12 @@ if [[ ${#LIFECYCLE_PACKAGES[@]} -gt 0 ]]; then
 fi
 
 echo ">> protobuf (go-to-protobuf and protoc)"
+if ! command -v protoc >/dev/null 2>&1 && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  echo ">> protoc is missing: installing Debian's protobuf-compiler"
+  apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null
+fi
 if ! command -v protoc >/dev/null 2>&1; then
-  echo "error: protoc is missing; install Debian's protobuf-compiler (apt-get install protobuf-compiler)" >&2
+  echo "error: protoc is missing; install Debian's protobuf-compiler (sudo apt-get install protobuf-compiler)" >&2
   exit 1
 fi
 (cd "${CODEGEN_PKG}" && go install ./cmd/go-to-protobuf ./cmd/go-to-protobuf/protoc-gen-gogo)

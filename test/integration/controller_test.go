@@ -146,9 +146,11 @@ func TestCronTabController(t *testing.T) {
 	if err := crontabs.Delete(ctx, "ct-1", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
-	if _, err := crontabs.Get(ctx, "ct-1", metav1.GetOptions{}); err != nil {
-		t.Fatalf("without the controller the finalizer keeps ct-1: %v", err)
+	// stop() returned once the controller had exited, so nothing can remove
+	// the finalizer now: ct-1 waits, marked for deletion, until one runs.
+	pending, err := crontabs.Get(ctx, "ct-1", metav1.GetOptions{})
+	if err != nil || pending.DeletionTimestamp == nil || !slices.Contains(pending.Finalizers, crontabcleanup.Finalizer) {
+		t.Fatalf("without the controller, ct-1 should wait with its finalizer: %v %+v", err, pending)
 	}
 
 	// A new controller resumes.

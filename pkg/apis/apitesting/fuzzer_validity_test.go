@@ -22,7 +22,9 @@ import (
 // objects the server would accept, not only arbitrary bytes.
 func TestFuzzedObjectsAreValid(t *testing.T) {
 	codecs := serializer.NewCodecFactory(runtime.NewScheme())
-	filler := fuzzer.FuzzerFor(fuzzer.MergeFuzzerFuncs(stablefuzzer.Funcs, wardlefuzzer.Funcs), rand.NewSource(rand.Int63()), codecs)
+	seed := rand.Int63()
+	t.Logf("seed %d", seed)
+	filler := fuzzer.FuzzerFor(fuzzer.MergeFuzzerFuncs(stablefuzzer.Funcs, wardlefuzzer.Funcs), rand.NewSource(seed), codecs)
 	seen := map[string]bool{}
 	for i := 0; i < 500; i++ {
 		var crontab stable.CronTabSpec
