@@ -122,6 +122,10 @@ func (c *Cluster) RestartExtensionAPIServer(ctx context.Context, extraArgs ...st
 	return c.waitAPIServicesAvailable(ctx)
 }
 
+// ShutdownDelay is how long a terminating extension API server still
+// serves what is routed to it.
+const ShutdownDelay = 2 * time.Second
+
 // startExtensionAPIServer runs the server in aggregated mode as its
 // ServiceAccount, as the Deployment would, with its own etcd prefix.
 func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string, port int, extraArgs ...string) error {
@@ -138,6 +142,9 @@ func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string
 		"--tls-cert-file=" + filepath.Join(servingDir, "serving.crt"), "--tls-private-key-file=" + filepath.Join(servingDir, "serving.key"),
 		// The CronTab controller runs here too, and removes this finalizer.
 		"--enable-admission-plugins=CronTabCleanup",
+		// The Deployment's graceful shutdown, with a delay long enough for
+		// the aggregator here (HandOver's routing lag is shorter).
+		"--shutdown-delay-duration=" + ShutdownDelay.String(), "--shutdown-send-retry-after=true",
 	}, c.ServerArgs...)
 	args = append(args, extraArgs...)
 	pid, err := startDetached(c.Dir, "extension-apiserver", filepath.Join(c.BinDir, "extension-apiserver"), args...)

@@ -125,12 +125,7 @@ func (c *Cluster) stopForRestart(name string, grace time.Duration) error {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
-	logs := filepath.Join(c.Dir, "logs", name+".log")
-	for n := 1; ; n++ {
-		if _, err := os.Stat(fmt.Sprintf("%s.%d", logs, n)); os.IsNotExist(err) {
-			return os.Rename(logs, fmt.Sprintf("%s.%d", logs, n))
-		}
-	}
+	return c.keepLog(name)
 }
 
 // Restart stops a component and starts it again with the same command line,

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	"k8s.io/apiserver/pkg/server/options"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -31,7 +33,8 @@ const (
 
 // pinClientCA creates the client CA provider (from --client-ca-file, or
 // from the cluster's authentication ConfigMap, as the delegating
-// authentication options do inside ApplyTo) and sets it in the options, so
+// authentication options do inside ApplyTo, but primed with the ConfigMap's
+// content of now) and sets it in the options, so
 // that ApplyTo uses it and the serving layer loads and reloads the very
 // provider our certificate authenticator reads. It changes the options for
 // good: a second Config() reuses the provider. It returns nil when there is
@@ -52,20 +55,77 @@ func (o *Options) pinClientCA() (dynamiccertificates.CAContentProvider, error) {
 	if a.SkipInClusterLookup {
 		return nil, nil
 	}
+	client, err := o.authenticationClient()
+	if err != nil || client == nil {
+		return nil, err
+	}
+	controller, err := dynamiccertificates.NewDynamicCAFromConfigMapController("client-ca", metav1.NamespaceSystem, authenticationConfigMap, "client-ca-file", client)
+	if err != nil {
+		return nil, fmt.Errorf("client CA from configmap %s/%s: %w", metav1.NamespaceSystem, authenticationConfigMap, err)
+	}
+	provider, err := primedFromCluster(client, controller, "client-ca-file")
+	if err != nil {
+		return nil, err
+	}
+	a.ClientCert.CAContentProvider = provider
+	return provider, nil
+}
+
+// primeRequestHeaderCA primes the front proxy's CA, when ApplyTo took it
+// from the cluster's authentication ConfigMap, as pinClientCA primes the
+// client CA, and has the TLS handshake ask for certificates of both.
+func (o *Options) primeRequestHeaderCA(serverConfig *genericapiserver.RecommendedConfig, clientCA dynamiccertificates.CAContentProvider) error {
+	rh := serverConfig.Authentication.RequestHeaderConfig
+	if rh == nil {
+		return nil
+	}
+	fromCluster, ok := rh.CAContentProvider.(*options.DynamicRequestHeaderController)
+	if !ok {
+		return nil // --requestheader-client-ca-file is read before serving
+	}
+	client, err := o.authenticationClient()
+	if err != nil || client == nil {
+		return err
+	}
+	primed, err := primedFromCluster(client, fromCluster, "requestheader-client-ca-file")
+	if err != nil {
+		return err
+	}
+	rh.CAContentProvider = primed
+	if serverConfig.SecureServing != nil {
+		// ApplyTo made the handshake's CAs the union of these two.
+		if clientCA != nil {
+			serverConfig.SecureServing.ClientCA = dynamiccertificates.NewUnionCAContentProvider(clientCA, primed)
+		} else {
+			serverConfig.SecureServing.ClientCA = primed
+		}
+	}
+	return nil
+}
+
+// primedFromCluster reads key of the authentication ConfigMap once, now, to
+// answer with until controller has loaded it (see authn.PrimedCA). When the
+// read fails, controller alone decides, as it would without priming.
+func primedFromCluster(client kubernetes.Interface, controller authn.DynamicCA, key string) (authn.DynamicCA, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	configMap, err := client.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, authenticationConfigMap, metav1.GetOptions{})
+	if err != nil {
+		klog.Warningf("Reading %s of configmap %s/%s before serving: %v; requests with client certificates get 401 until it is loaded",
+			key, metav1.NamespaceSystem, authenticationConfigMap, err)
+		return controller, nil
+	}
+	return authn.PrimedCA(controller, []byte(configMap.Data[key]))
+}
+
+// authenticationClient reaches the cluster that authenticates, or is nil
+// when there is none (see authenticationClientConfig).
+func (o *Options) authenticationClient() (kubernetes.Interface, error) {
 	config, err := o.authenticationClientConfig()
 	if err != nil || config == nil {
 		return nil, err
 	}
-	client, err := kubernetes.NewForConfig(config)
-	if err != nil {
-		return nil, err
-	}
-	provider, err := dynamiccertificates.NewDynamicCAFromConfigMapController("client-ca", metav1.NamespaceSystem, authenticationConfigMap, "client-ca-file", client)
-	if err != nil {
-		return nil, fmt.Errorf("client CA from configmap %s/%s: %w", metav1.NamespaceSystem, authenticationConfigMap, err)
-	}
-	a.ClientCert.CAContentProvider = provider
-	return provider, nil
+	return kubernetes.NewForConfig(config)
 }
 
 // authenticationClientConfig reaches the cluster that authenticates with

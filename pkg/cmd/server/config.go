@@ -49,6 +49,9 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	if err := recommended.ApplyTo(serverConfig); err != nil {
 		return nil, err
 	}
+	if err := o.primeRequestHeaderCA(serverConfig, clientCA); err != nil {
+		return nil, err
+	}
 	if o.mode == ModeStandalone {
 		if err := o.applyStandaloneAdmission(serverConfig); err != nil {
 			return nil, err
