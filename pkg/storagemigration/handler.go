@@ -28,7 +28,7 @@ func (m *Migrator) Trigger(ctx context.Context) error {
 // answers the same.
 func (m *Migrator) Status(ctx context.Context) (Status, error) {
 	status := Status{Identity: m.config.Identity, Automatic: m.config.Automatic}
-	leader, err := m.config.Client.Get(ctx, m.key(electionKey), clientv3.WithFirstCreate()...)
+	leader, err := m.config.Client.Get(ctx, m.key(ElectionKey), clientv3.WithFirstCreate()...)
 	if err != nil {
 		return status, err
 	}

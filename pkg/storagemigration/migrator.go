@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -99,7 +100,7 @@ func (m *Migrator) runSession(ctx context.Context) error {
 		case <-sessionCtx.Done():
 		}
 	}()
-	election := concurrency.NewElection(session, m.key(electionKey))
+	election := concurrency.NewElection(session, m.key(ElectionKey))
 	if err := election.Campaign(sessionCtx, m.config.Identity); err != nil {
 		return err
 	}
@@ -118,11 +119,25 @@ func (m *Migrator) runSession(ctx context.Context) error {
 // lead counts and migrates every resource, then again whenever a replica
 // comes, goes or changes, a migration is requested, or Resync passes.
 func (m *Migrator) lead(ctx context.Context) error {
+	// A request made while no replica led (a new server, an election) is
+	// found here; later ones arrive on the watch, which starts right after.
+	request, watchFrom, err := m.unhandledRequest(ctx)
+	if err != nil {
+		return err
+	}
 	replicasChanged := m.config.Client.Watch(ctx, m.key(replicasDir), clientv3.WithPrefix())
-	triggered := m.config.Client.Watch(ctx, m.key(triggerKey))
-	migrate := m.config.Automatic
+	triggered := m.config.Client.Watch(ctx, m.key(triggerKey), clientv3.WithRev(watchFrom+1))
+	migrate := m.config.Automatic || request != 0
 	for {
 		m.pass(ctx, migrate)
+		if request != 0 && ctx.Err() == nil {
+			// One migrating pass answers a request; a leader that lost its
+			// lease mid-pass leaves it to the next.
+			if _, err := m.config.Client.Put(ctx, m.key(handledKey), strconv.FormatInt(request, 10)); err != nil {
+				return err
+			}
+			request = 0
+		}
 		migrate = m.config.Automatic
 		select {
 		case <-ctx.Done():
@@ -132,16 +147,38 @@ func (m *Migrator) lead(ctx context.Context) error {
 				return errors.New("the watch of the replica records ended")
 			}
 		case resp, ok := <-triggered:
-			if !ok {
-				return errors.New("the watch of migration requests ended")
+			if !ok || resp.Err() != nil {
+				return fmt.Errorf("the watch of migration requests ended: %v", resp.Err())
 			}
-			if len(resp.Events) > 0 {
+			if n := len(resp.Events); n > 0 {
 				klog.InfoS("Storage migration: requested")
-				migrate = true
+				request, migrate = resp.Events[n-1].Kv.ModRevision, true
 			}
 		case <-time.After(m.config.Resync):
 		}
 	}
+}
+
+// unhandledRequest returns the revision of the last migration request
+// (POST) if no migrating pass has answered it yet, else 0, and the revision
+// at which it looked.
+func (m *Migrator) unhandledRequest(ctx context.Context) (request, at int64, err error) {
+	resp, err := m.config.Client.Txn(ctx).Then(clientv3.OpGet(m.key(triggerKey)), clientv3.OpGet(m.key(handledKey))).Commit()
+	if err != nil {
+		return 0, 0, err
+	}
+	requests, handled := resp.Responses[0].GetResponseRange().Kvs, resp.Responses[1].GetResponseRange().Kvs
+	if len(requests) == 0 {
+		return 0, resp.Header.Revision, nil
+	}
+	var handledRevision int64
+	if len(handled) > 0 {
+		handledRevision, _ = strconv.ParseInt(string(handled[0].Value), 10, 64)
+	}
+	if requests[0].ModRevision > handledRevision {
+		return requests[0].ModRevision, resp.Header.Revision, nil
+	}
+	return 0, resp.Header.Revision, nil
 }
 
 // pass counts each resource's objects and, when asked to and every live

@@ -14,11 +14,16 @@ import (
 // starts with one.
 const StateDir = "/.storage-migration/"
 
+// ElectionKey, under the etcd prefix, is where the replicas elect the one
+// that migrates.
+const ElectionKey = StateDir + "leader"
+
 const (
 	replicasDir = StateDir + "replicas/"
 	progressDir = StateDir + "progress/"
-	electionKey = StateDir + "leader"
 	triggerKey  = StateDir + "trigger"
+	// handledKey holds the revision of the last request a pass answered.
+	handledKey = StateDir + "trigger-handled"
 )
 
 // register publishes what this replica writes, for as long as its lease

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
@@ -234,4 +235,41 @@ func TestStorageMigrationGoesPastUnreadableObjects(t *testing.T) {
 	if got := fischers.Stored["wardle.example.com/v1beta1 "+protobuf]; got != 2 {
 		t.Errorf("readable Fischers migrated: %d, want 2 (%v)", got, fischers.Stored)
 	}
+}
+
+// TestStorageMigrationRequestWaitsForALeader: a migration requested while
+// no replica of this server leads (a stand-in holds the election, as a
+// crashed leader's lease would) is carried out by the next leader.
+func TestStorageMigrationRequestWaitsForALeader(t *testing.T) {
+	etcd := framework.StartEtcd(t)
+	ctx := context.Background()
+	writer := framework.StartServer(t, framework.ServerConfig{Etcd: etcd, Args: migrationArgs})
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := writer.Clientset(t).WardleV1beta1().Fischers().Create(ctx, &wardlev1beta1.Fischer{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writer.Stop()
+
+	session, err := concurrency.NewSession(etcd.Client(t), concurrency.WithTTL(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	standIn := concurrency.NewElection(session, "/extension-apiserver"+storagemigration.ElectionKey)
+	if err := standIn.Campaign(ctx, "stand-in"); err != nil {
+		t.Fatal(err)
+	}
+	manual := framework.StartServer(t, framework.ServerConfig{Etcd: etcd, Args: append([]string{
+		"--storage-media-type", jsonType, "--automatic-storage-migration=false"}, migrationArgs...)})
+	if leader := migrationStatus(t, manual, http.MethodPost).Leader; leader != "stand-in" {
+		t.Fatalf("the migration is led by %q, want the stand-in while it holds the election", leader)
+	}
+	if err := standIn.Resign(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"wardle.example.com/v1beta1 " + jsonType: 3}
+	waitFor(t, "the requested migration", func() (bool, error) {
+		return cmp.Equal(storedEncodings(t, etcd), want), nil
+	})
 }
