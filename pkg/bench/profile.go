@@ -39,6 +39,12 @@ func (p *Profiler) Heap(ctx context.Context, name string) error {
 	return p.fetch(ctx, name, "heap?gc=1")
 }
 
+// HeapAsOfLastGC saves the heap as the last garbage collection found it,
+// without forcing another: right after a forced one, the same live heap.
+func (p *Profiler) HeapAsOfLastGC(ctx context.Context, name string) error {
+	return p.fetch(ctx, name, "heap")
+}
+
 func (p *Profiler) fetch(ctx context.Context, name, profile string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(p.seconds+30)*time.Second)
 	defer cancel()

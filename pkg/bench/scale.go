@@ -9,6 +9,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
+
+	"github.com/example/extension-apiserver/pkg/localcluster"
 )
 
 // ScaleOptions size a scale run: the server grows through Sizes, and every
@@ -103,7 +105,8 @@ func RunScale(ctx context.Context, servers []ScaleServer, etcd *clientv3.Client,
 				return points, fmt.Errorf("%s: %w", scenario, err)
 			}
 			if o.ProfileDir != "" {
-				if err := NewProfiler(s.URL, s.Client, o.ProfileDir, 0).Heap(ctx, fmt.Sprintf("%s-heap-%d", scenario, size)); err != nil {
+				// measureMemory has just forced a collection.
+				if err := NewProfiler(s.URL, s.Client, o.ProfileDir, 0).HeapAsOfLastGC(ctx, fmt.Sprintf("%s-heap-%d", scenario, size)); err != nil {
 					return points, fmt.Errorf("%s: %w", scenario, err)
 				}
 			}
@@ -199,11 +202,11 @@ func restartServer(ctx context.Context, s ScaleServer, restart func(string) (int
 		return 0, 0, err
 	}
 	start := time.Now()
-	if err := pollOK(ctx, s.Client, s.URL+"/readyz", pid); err != nil {
+	if err := localcluster.WaitHTTP(ctx, s.Client, s.URL+"/readyz", 5*time.Minute, pid); err != nil {
 		return 0, 0, err
 	}
 	ready = time.Since(start)
-	if err := pollOK(ctx, s.Client, s.URL+resourcePath(s.Resource, s.Namespace)+"?resourceVersion=0&limit=500", pid); err != nil {
+	if err := localcluster.WaitHTTP(ctx, s.Client, s.URL+resourcePath(s.Resource, s.Namespace)+"?resourceVersion=0&limit=500", 5*time.Minute, pid); err != nil {
 		return 0, 0, err
 	}
 	return ready, time.Since(start), nil
@@ -211,36 +214,4 @@ func restartServer(ctx context.Context, s ScaleServer, restart func(string) (int
 
 func resourcePath(gvr schema.GroupVersionResource, namespace string) string {
 	return fmt.Sprintf("/apis/%s/%s/namespaces/%s/%s", gvr.Group, gvr.Version, namespace, gvr.Resource)
-}
-
-// pollOK polls url every 50 ms until it answers 200, for at most five
-// minutes or until the process exits.
-func pollOK(ctx context.Context, client *http.Client, url string, pid int) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	last := ""
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			last = resp.Status
-		} else {
-			last = err.Error()
-		}
-		if _, err := cpuSeconds([]int{pid}); err != nil {
-			return fmt.Errorf("the process %d exited while waiting for %s (last: %s)", pid, url, last)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s: %w (last: %s)", url, ctx.Err(), last)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }

@@ -165,7 +165,7 @@ func (c *Cluster) startEtcd(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return waitHTTP(ctx, http.DefaultClient, c.EtcdURL+"/readyz", time.Minute, pid)
+	return WaitHTTP(ctx, http.DefaultClient, c.EtcdURL+"/readyz", time.Minute, pid)
 }
 
 func (c *Cluster) startKubeAPIServer(ctx context.Context, certs controlPlaneCerts) error {
@@ -213,7 +213,7 @@ func (c *Cluster) startKubeAPIServer(ctx context.Context, certs controlPlaneCert
 	if err != nil {
 		return err
 	}
-	return waitHTTP(ctx, client, c.KubeAPIServerURL+"/readyz", 2*time.Minute, pid)
+	return WaitHTTP(ctx, client, c.KubeAPIServerURL+"/readyz", 2*time.Minute, pid)
 }
 
 func (c *Cluster) writeKubeconfig(path string, certs controlPlaneCerts, user clientcmdapi.AuthInfo) error {
@@ -242,9 +242,9 @@ func certClient(caFile, certFile, keyFile string) (*http.Client, error) {
 	}}, nil
 }
 
-// waitHTTP polls url until it answers 200, giving up when the process pid
-// that should serve it has exited.
-func waitHTTP(ctx context.Context, client *http.Client, url string, timeout time.Duration, pid int) error {
+// WaitHTTP polls url every 50 ms until it answers 200, giving up when the
+// process pid that should serve it has exited (or is a zombie).
+func WaitHTTP(ctx context.Context, client *http.Client, url string, timeout time.Duration, pid int) error {
 	deadline := time.Now().Add(timeout)
 	var last string
 	for time.Now().Before(deadline) {
@@ -271,7 +271,7 @@ func waitHTTP(ctx context.Context, client *http.Client, url string, timeout time
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	return fmt.Errorf("%s not ready after %s: %s", url, timeout, last)
@@ -299,7 +299,7 @@ func (c *Cluster) WaitReady(ctx context.Context, url, caFile string, pid int) er
 	if err != nil {
 		return err
 	}
-	return waitHTTP(ctx, client, url, 2*time.Minute, pid)
+	return WaitHTTP(ctx, client, url, 2*time.Minute, pid)
 }
 
 // ServingDir holds the serving CA and certificate (for localhost too).

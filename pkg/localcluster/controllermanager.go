@@ -49,5 +49,5 @@ func (c *Cluster) startControllerManager(ctx context.Context, certs controlPlane
 	}
 	// Its serving certificate is self-signed; /healthz needs no credentials.
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // loopback health check only
-	return waitHTTP(ctx, client, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), 2*time.Minute, pid)
+	return WaitHTTP(ctx, client, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), 2*time.Minute, pid)
 }

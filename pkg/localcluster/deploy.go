@@ -155,7 +155,7 @@ func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string
 	if err != nil {
 		return err
 	}
-	return waitHTTP(ctx, client, c.ExtensionAPIServerURL+"/readyz", 2*time.Minute, pid)
+	return WaitHTTP(ctx, client, c.ExtensionAPIServerURL+"/readyz", 2*time.Minute, pid)
 }
 
 func (c *Cluster) waitAPIServicesAvailable(ctx context.Context) error {

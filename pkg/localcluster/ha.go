@@ -114,7 +114,7 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 		return nil, err
 	}
 	for _, m := range h.Members {
-		if err := waitHTTP(ctx, etcdClient, m.URL+"/readyz", time.Minute, m.PID); err != nil {
+		if err := WaitHTTP(ctx, etcdClient, m.URL+"/readyz", time.Minute, m.PID); err != nil {
 			return nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
@@ -213,7 +213,7 @@ func (h *HA) WaitReady(ctx context.Context, r *Process) error {
 	if err != nil {
 		return err
 	}
-	return waitHTTP(ctx, client, r.URL+"/readyz", 2*time.Minute, r.PID)
+	return WaitHTTP(ctx, client, r.URL+"/readyz", 2*time.Minute, r.PID)
 }
 
 func copyDir(from, to string) error {
