@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/klog/v2"
 
 	"github.com/example/extension-apiserver/pkg/embedded"
@@ -76,10 +77,8 @@ func (o *Options) applyStandalone() {
 	if o.flags == nil || !o.flags.Changed("enable-garbage-collector") {
 		ro.Etcd.EnableGarbageCollection = false
 	}
-	klog.InfoS("Standalone mode: no kube-apiserver; the admission plugins that need one "+
-		"(NamespaceLifecycle, MutatingAdmissionWebhook, ValidatingAdmissionWebhook, ValidatingAdmissionPolicy, "+
-		"MutatingAdmissionPolicy, CronTabReplicaLimit, ResourceQuota), API Priority and Fairness and garbage collection are off",
-		"clientCA", ro.Authentication.ClientCert.ClientCA, "authorizedGroup", embedded.AdminGroup)
+	klog.InfoS("Standalone mode: no kube-apiserver; the admission plugins that need one, API Priority and Fairness and garbage collection are off",
+		"pluginsOff", sets.List(coreAPIPlugins), "clientCA", ro.Authentication.ClientCert.ClientCA, "authorizedGroup", embedded.AdminGroup)
 }
 
 // useEmbeddedEtcd points the storage at the embedded etcd, over mutual TLS
