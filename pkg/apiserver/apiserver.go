@@ -5,7 +5,6 @@ package apiserver
 import (
 	"fmt"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
@@ -92,7 +91,7 @@ func apiGroups(optsGetter generic.RESTOptionsGetter, stores map[schema.GroupReso
 			}
 			stores[schema.GroupResource{Group: g.Name, Resource: resource}] = main.Store
 		}
-		info := genericapiserver.NewDefaultAPIGroupInfo(g.Name, Scheme, metav1.ParameterCodec, Codecs)
+		info := genericapiserver.NewDefaultAPIGroupInfo(g.Name, Scheme, ParameterCodec, Codecs)
 		for _, version := range ServedVersions(g.Name) {
 			info.VersionedResourcesStorageMap[version] = storage
 		}

@@ -16,6 +16,9 @@ var (
 	Scheme = runtime.NewScheme()
 	// Codecs encodes and decodes the Scheme's types.
 	Codecs = serializer.NewCodecFactory(Scheme)
+	// ParameterCodec decodes query parameters into the Scheme's options
+	// types: metav1's, and those of subresources (CronTabScheduleOptions).
+	ParameterCodec = runtime.NewParameterCodec(Scheme)
 )
 
 func init() {

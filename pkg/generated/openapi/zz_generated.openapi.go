@@ -40,10 +40,18 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 	return map[string]common.OpenAPIDefinition{
 		v1.CronTab{}.OpenAPIModelName():                                     schema_pkg_apis_stable_v1_CronTab(ref),
 		v1.CronTabList{}.OpenAPIModelName():                                 schema_pkg_apis_stable_v1_CronTabList(ref),
+		v1.CronTabSchedule{}.OpenAPIModelName():                             schema_pkg_apis_stable_v1_CronTabSchedule(ref),
+		v1.CronTabScheduleOptions{}.OpenAPIModelName():                      schema_pkg_apis_stable_v1_CronTabScheduleOptions(ref),
+		v1.CronTabScheduleSpec{}.OpenAPIModelName():                         schema_pkg_apis_stable_v1_CronTabScheduleSpec(ref),
+		v1.CronTabScheduleStatus{}.OpenAPIModelName():                       schema_pkg_apis_stable_v1_CronTabScheduleStatus(ref),
 		v1.CronTabSpec{}.OpenAPIModelName():                                 schema_pkg_apis_stable_v1_CronTabSpec(ref),
 		v1.CronTabStatus{}.OpenAPIModelName():                               schema_pkg_apis_stable_v1_CronTabStatus(ref),
 		v1beta1.CronTab{}.OpenAPIModelName():                                schema_pkg_apis_stable_v1beta1_CronTab(ref),
 		v1beta1.CronTabList{}.OpenAPIModelName():                            schema_pkg_apis_stable_v1beta1_CronTabList(ref),
+		v1beta1.CronTabSchedule{}.OpenAPIModelName():                        schema_pkg_apis_stable_v1beta1_CronTabSchedule(ref),
+		v1beta1.CronTabScheduleOptions{}.OpenAPIModelName():                 schema_pkg_apis_stable_v1beta1_CronTabScheduleOptions(ref),
+		v1beta1.CronTabScheduleSpec{}.OpenAPIModelName():                    schema_pkg_apis_stable_v1beta1_CronTabScheduleSpec(ref),
+		v1beta1.CronTabScheduleStatus{}.OpenAPIModelName():                  schema_pkg_apis_stable_v1beta1_CronTabScheduleStatus(ref),
 		v1beta1.CronTabSpec{}.OpenAPIModelName():                            schema_pkg_apis_stable_v1beta1_CronTabSpec(ref),
 		v1beta1.CronTabStatus{}.OpenAPIModelName():                          schema_pkg_apis_stable_v1beta1_CronTabStatus(ref),
 		v1alpha1.Fischer{}.OpenAPIModelName():                               schema_pkg_apis_wardle_v1alpha1_Fischer(ref),
@@ -229,6 +237,167 @@ func schema_pkg_apis_stable_v1_CronTabList(ref common.ReferenceCallback) common.
 		},
 		Dependencies: []string{
 			v1.CronTab{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stable_v1_CronTabSchedule(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "CronTabSchedule is a CronTab's next run times, computed when read from crontabs/<name>/schedule and never stored.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata, naming the CronTab: name, namespace, uid and resourceVersion.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is what the run times are computed from.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.CronTabScheduleSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status holds the computed run times.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.CronTabScheduleStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.CronTabScheduleSpec{}.OpenAPIModelName(), v1.CronTabScheduleStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stable_v1_CronTabScheduleOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "CronTabScheduleOptions are the query parameters of crontabs/<name>/schedule.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"count": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Count is how many run times to compute, from 1 to 100; 5 when unset.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stable_v1_CronTabScheduleSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "CronTabScheduleSpec is what the run times are computed from.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"cronSpec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CronSpec is the CronTab's five-field cron schedule.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"suspend": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Suspend is the CronTab's: a suspended CronTab has no next runs.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"count": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Count is how many run times were asked for.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+				Required: []string{"cronSpec", "count"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stable_v1_CronTabScheduleStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "CronTabScheduleStatus holds the computed run times.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"computedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ComputedAt is the time the run times follow.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"nextRunTimes": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "NextRunTimes are the next count times the schedule fires, in UTC, to the minute; none while the CronTab is suspended.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(metav1.Time{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"computedAt"},
+			},
+		},
+		Dependencies: []string{
+			metav1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -434,6 +603,167 @@ func schema_pkg_apis_stable_v1beta1_CronTabList(ref common.ReferenceCallback) co
 		},
 		Dependencies: []string{
 			v1beta1.CronTab{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stable_v1beta1_CronTabSchedule(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "CronTabSchedule is a CronTab's next run times, computed when read from crontabs/<name>/schedule and never stored.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata, naming the CronTab: name, namespace, uid and resourceVersion.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is what the run times are computed from.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1beta1.CronTabScheduleSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status holds the computed run times.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1beta1.CronTabScheduleStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1beta1.CronTabScheduleSpec{}.OpenAPIModelName(), v1beta1.CronTabScheduleStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stable_v1beta1_CronTabScheduleOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "CronTabScheduleOptions are the query parameters of crontabs/<name>/schedule.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"count": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Count is how many run times to compute, from 1 to 100; 5 when unset.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stable_v1beta1_CronTabScheduleSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "CronTabScheduleSpec is what the run times are computed from.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"schedule": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Schedule is the CronTab's five-field cron schedule.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"suspend": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Suspend is the CronTab's: a suspended CronTab has no next runs.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"count": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Count is how many run times were asked for.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+				Required: []string{"schedule", "count"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stable_v1beta1_CronTabScheduleStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "CronTabScheduleStatus holds the computed run times.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"computedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ComputedAt is the time the run times follow.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"nextRunTimes": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "NextRunTimes are the next count times the schedule fires, in UTC, to the minute; none while the CronTab is suspended.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(metav1.Time{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"computedAt"},
+			},
+		},
+		Dependencies: []string{
+			metav1.Time{}.OpenAPIModelName()},
 	}
 }
 

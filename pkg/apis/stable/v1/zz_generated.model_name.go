@@ -32,6 +32,26 @@ func (in CronTabList) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in CronTabSchedule) OpenAPIModelName() string {
+	return "com.example.stable.v1.CronTabSchedule"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in CronTabScheduleOptions) OpenAPIModelName() string {
+	return "com.example.stable.v1.CronTabScheduleOptions"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in CronTabScheduleSpec) OpenAPIModelName() string {
+	return "com.example.stable.v1.CronTabScheduleSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in CronTabScheduleStatus) OpenAPIModelName() string {
+	return "com.example.stable.v1.CronTabScheduleStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in CronTabSpec) OpenAPIModelName() string {
 	return "com.example.stable.v1.CronTabSpec"
 }

@@ -75,3 +75,23 @@ func Convert_v1beta1_CronTab_To_stable_CronTab(in *CronTab, out *stable.CronTab,
 	out.Annotations = annotations
 	return nil
 }
+
+// Convert_stable_CronTabScheduleSpec_To_v1beta1_CronTabScheduleSpec renames
+// cronSpec to schedule, as in the CronTab.
+func Convert_stable_CronTabScheduleSpec_To_v1beta1_CronTabScheduleSpec(in *stable.CronTabScheduleSpec, out *CronTabScheduleSpec, s conversion.Scope) error {
+	if err := autoConvert_stable_CronTabScheduleSpec_To_v1beta1_CronTabScheduleSpec(in, out, s); err != nil {
+		return err
+	}
+	out.Schedule = in.CronSpec
+	return nil
+}
+
+// Convert_v1beta1_CronTabScheduleSpec_To_stable_CronTabScheduleSpec renames
+// schedule to cronSpec.
+func Convert_v1beta1_CronTabScheduleSpec_To_stable_CronTabScheduleSpec(in *CronTabScheduleSpec, out *stable.CronTabScheduleSpec, s conversion.Scope) error {
+	if err := autoConvert_v1beta1_CronTabScheduleSpec_To_stable_CronTabScheduleSpec(in, out, s); err != nil {
+		return err
+	}
+	out.CronSpec = in.Schedule
+	return nil
+}

@@ -1,6 +1,8 @@
 package crontab
 
 import (
+	"time"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -8,8 +10,8 @@ import (
 	"github.com/example/extension-apiserver/pkg/registry"
 )
 
-// NewStorage returns the storage of crontabs and of their status and scale
-// subresources, keyed by the path under the resource ("" for the resource).
+// NewStorage returns the storage of crontabs and of their status, scale and
+// schedule subresources, keyed by the path under the resource ("" for the resource).
 func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
 	s, err := registry.NewStorage(scheme, optsGetter, Kind)
 	if err != nil {
@@ -17,5 +19,6 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (m
 	}
 	paths := s.Paths()
 	paths["scale"] = &ScaleREST{store: s.Main}
+	paths["schedule"] = &ScheduleREST{store: s.Main, now: time.Now}
 	return paths, nil
 }
