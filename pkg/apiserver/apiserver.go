@@ -72,8 +72,8 @@ func apiGroups(optsGetter generic.RESTOptionsGetter, stores map[schema.GroupReso
 	var groups []*genericapiserver.APIGroupInfo
 	for _, g := range Groups {
 		storage := map[string]rest.Storage{}
-		for resource, newStorage := range g.Resources {
-			paths, err := newStorage(Scheme, optsGetter)
+		for resource, kind := range g.Resources() {
+			paths, err := kind.Storage(Scheme, optsGetter)
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s storage: %w", resource, g.Name, err)
 			}

@@ -24,7 +24,7 @@ func DeprecationWarnings() map[schema.GroupVersionResource]string {
 		}
 		obj.GetObjectKind().SetGroupVersionKind(gvk)
 		plural, _ := meta.UnsafeGuessKindToResource(gvk)
-		if _, served := g.Resources[plural.Resource]; served {
+		if _, served := g.Resources()[plural.Resource]; served {
 			warnings[plural] = deprecation.WarningMessage(obj)
 		}
 	})

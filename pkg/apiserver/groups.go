@@ -5,8 +5,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/example/extension-apiserver/pkg/apis/stable"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
@@ -18,16 +16,21 @@ import (
 	"github.com/example/extension-apiserver/pkg/registry/wardle/flunder"
 )
 
-// StorageFunc builds the storage of a resource and its subresources, keyed
-// by the path under the resource ("" for the resource itself).
-type StorageFunc func(*runtime.Scheme, generic.RESTOptionsGetter) (map[string]rest.Storage, error)
-
-// Group describes one served API group: its resources and the version its
+// Group describes one served API group: its kinds and the version its
 // objects are written to etcd in unless a flag says otherwise.
 type Group struct {
 	Name                  string
 	DefaultStorageVersion string
-	Resources             map[string]StorageFunc
+	Kinds                 []registry.Served
+}
+
+// Resources returns the group's kinds by plural resource name.
+func (g Group) Resources() map[string]registry.Served {
+	resources := make(map[string]registry.Served, len(g.Kinds))
+	for _, k := range g.Kinds {
+		resources[k.GroupResource().Resource] = k
+	}
+	return resources
 }
 
 // Groups lists every API group the server serves.
@@ -35,12 +38,12 @@ var Groups = []Group{
 	{
 		Name:                  stable.GroupName,
 		DefaultStorageVersion: stablev1.SchemeGroupVersion.Version,
-		Resources:             map[string]StorageFunc{"crontabs": crontab.NewStorage},
+		Kinds:                 []registry.Served{crontab.Kind},
 	},
 	{
 		Name:                  wardle.GroupName,
 		DefaultStorageVersion: wardlev1beta1.SchemeGroupVersion.Version,
-		Resources:             map[string]StorageFunc{"flunders": registry.StorageFunc(flunder.Kind), "fischers": registry.StorageFunc(fischer.Kind)},
+		Kinds:                 []registry.Served{flunder.Kind, fischer.Kind},
 	},
 }
 

@@ -13,7 +13,7 @@ import (
 
 // attrFunc returns an object's labels and selectable fields: metadata.name,
 // metadata.namespace (for namespaced kinds) and the kind's own fields.
-func attrFunc[T Object](rules Rules[T]) storage.AttrFunc {
+func attrFunc[T Object[T]](rules Rules[T]) storage.AttrFunc {
 	return func(obj runtime.Object) (labels.Set, fields.Set, error) {
 		o, ok := obj.(T)
 		if !ok {
@@ -32,7 +32,7 @@ func attrFunc[T Object](rules Rules[T]) storage.AttrFunc {
 
 // predicateFunc matches objects against label and field selectors, telling
 // the watch cache which fields it has indexes for.
-func predicateFunc[T Object](rules Rules[T]) func(labels.Selector, fields.Selector) storage.SelectionPredicate {
+func predicateFunc[T Object[T]](rules Rules[T]) func(labels.Selector, fields.Selector) storage.SelectionPredicate {
 	getAttrs := attrFunc(rules)
 	return func(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
 		return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: getAttrs, IndexFields: rules.IndexedFields}
@@ -42,7 +42,7 @@ func predicateFunc[T Object](rules Rules[T]) func(labels.Selector, fields.Select
 // indexers builds the watch cache indexes of the indexed fields, for lists,
 // and the trigger function of the first one, for watches: the cacher
 // dispatches events to watchers by one field only.
-func indexers[T Object](rules Rules[T]) (*cache.Indexers, storage.IndexerFuncs) {
+func indexers[T Object[T]](rules Rules[T]) (*cache.Indexers, storage.IndexerFuncs) {
 	if len(rules.IndexedFields) == 0 {
 		return nil, nil
 	}

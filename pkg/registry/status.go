@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"reflect"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -11,12 +10,12 @@ import (
 
 // StatusStrategy is the update strategy of the status subresource: only
 // status changes, as kube-apiserver does for the status of CRDs.
-type StatusStrategy[T Object] struct {
+type StatusStrategy[T Object[T]] struct {
 	Strategy[T]
 }
 
 // NewStatusStrategy returns the status strategy of a kind with a status.
-func NewStatusStrategy[T Object](main Strategy[T], groupVersions []string) StatusStrategy[T] {
+func NewStatusStrategy[T Object[T]](main Strategy[T], groupVersions []string) StatusStrategy[T] {
 	s := StatusStrategy[T]{Strategy: main}
 	// Server-side apply to /status must not claim spec or metadata.
 	s.resetFields = resetFields(groupVersions, "spec", "metadata")
@@ -28,9 +27,9 @@ func NewStatusStrategy[T Object](main Strategy[T], groupVersions []string) Statu
 func (s StatusStrategy[T]) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	newObj, oldObj := obj.(T), old.(T)
 	merged := oldObj.DeepCopyObject().(T)
-	copyValue(s.rules.Status(merged), s.rules.Status(newObj))
+	s.rules.Status.copy(merged, newObj)
 	merged.SetManagedFields(newObj.GetManagedFields())
-	reflect.ValueOf(newObj).Elem().Set(reflect.ValueOf(merged).Elem())
+	merged.DeepCopyInto(newObj)
 }
 
 // ValidateUpdate checks the status, ratcheting as the main resource does.

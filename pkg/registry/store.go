@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -32,20 +31,11 @@ func (s *Storage) Paths() map[string]rest.Storage {
 	return paths
 }
 
-// StorageFunc returns the constructor of a kind's storage keyed by path, for
-// kinds without subresources of their own beyond status.
-func StorageFunc[T Object](kind Kind[T]) func(*runtime.Scheme, generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
-	return func(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
-		s, err := NewStorage(scheme, optsGetter, kind)
-		if err != nil {
-			return nil, err
-		}
-		return s.Paths(), nil
-	}
-}
-
 // NewStorage builds the etcd-backed storage of a kind.
-func NewStorage[T Object](scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, kind Kind[T]) (*Storage, error) {
+func NewStorage[T Object[T]](scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, kind Kind[T]) (*Storage, error) {
+	if err := kind.Check(); err != nil {
+		return nil, err
+	}
 	var groupVersions []string
 	for _, gv := range scheme.PrioritizedVersionsForGroup(kind.Resource.Group) {
 		groupVersions = append(groupVersions, gv.String())
@@ -73,9 +63,6 @@ func NewStorage[T Object](scheme *runtime.Scheme, optsGetter generic.RESTOptions
 	s := &Storage{Main: &REST{Store: store, shortNames: kind.ShortNames, categories: kind.Categories}}
 
 	if kind.Rules.Status != nil {
-		if kind.Rules.ValidateStatusUpdate == nil {
-			return nil, fmt.Errorf("%s has a status but no status validation", kind.Resource)
-		}
 		statusStrategy := NewStatusStrategy(strategy, groupVersions)
 		statusStore := *store
 		statusStore.UpdateStrategy = statusStrategy
@@ -113,7 +100,7 @@ func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObje
 	if err != nil || !finalizedDuringGracePeriod(obj) {
 		return obj, created, err
 	}
-	uid := obj.(Object).GetUID()
+	uid := obj.(metav1.Object).GetUID()
 	// On failure the update has still landed; the next delete request
 	// finishes the deletion. Either way the caller gets the object it wrote,
 	// as when the generic store deletes during an update.
@@ -123,7 +110,7 @@ func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObje
 }
 
 func finalizedDuringGracePeriod(obj runtime.Object) bool {
-	o, ok := obj.(Object)
+	o, ok := obj.(metav1.Object)
 	if !ok || o.GetDeletionTimestamp() == nil || len(o.GetFinalizers()) > 0 {
 		return false
 	}

@@ -6,9 +6,7 @@ package registry
 
 import (
 	"context"
-	"reflect"
 
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -18,7 +16,7 @@ import (
 
 // Strategy implements the create, update and delete strategies of a kind
 // from its Rules.
-type Strategy[T Object] struct {
+type Strategy[T Object[T]] struct {
 	runtime.ObjectTyper
 	names.NameGenerator
 	rules       Rules[T]
@@ -27,7 +25,7 @@ type Strategy[T Object] struct {
 
 // NewStrategy returns the strategy of the main resource of a kind served in
 // groupVersions.
-func NewStrategy[T Object](typer runtime.ObjectTyper, rules Rules[T], groupVersions []string) Strategy[T] {
+func NewStrategy[T Object[T]](typer runtime.ObjectTyper, rules Rules[T], groupVersions []string) Strategy[T] {
 	s := Strategy[T]{ObjectTyper: typer, NameGenerator: names.SimpleNameGenerator, rules: rules}
 	if rules.Status != nil {
 		// Server-side apply to the main resource must not claim status.
@@ -60,7 +58,7 @@ func (s Strategy[T]) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	newObj := obj.(T)
 	newObj.SetGeneration(1)
 	if s.rules.Status != nil {
-		clearValue(s.rules.Status(newObj))
+		s.rules.Status.clear(newObj)
 	}
 }
 
@@ -69,10 +67,10 @@ func (s Strategy[T]) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 func (s Strategy[T]) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	newObj, oldObj := obj.(T), old.(T)
 	if s.rules.Status != nil {
-		copyValue(s.rules.Status(newObj), s.rules.Status(oldObj))
+		s.rules.Status.copy(newObj, oldObj)
 	}
 	newObj.SetGeneration(oldObj.GetGeneration())
-	if !apiequality.Semantic.DeepEqual(s.rules.Spec(newObj), s.rules.Spec(oldObj)) {
+	if !s.rules.Spec.equal(newObj, oldObj) {
 		newObj.SetGeneration(oldObj.GetGeneration() + 1)
 	}
 }
@@ -112,15 +110,4 @@ func (s Strategy[T]) AllowUnconditionalUpdate(ctx context.Context) bool { return
 // without a grace period, go at once, as CRDs do.
 func (s Strategy[T]) CheckGracefulDelete(ctx context.Context, obj runtime.Object, options *metav1.DeleteOptions) bool {
 	return len(obj.(T).GetFinalizers()) > 0 && options.GracePeriodSeconds != nil && *options.GracePeriodSeconds > 0
-}
-
-// clearValue sets what ptr points to to its zero value.
-func clearValue(ptr any) {
-	v := reflect.ValueOf(ptr).Elem()
-	v.Set(reflect.Zero(v.Type()))
-}
-
-// copyValue sets what dst points to to what src points to.
-func copyValue(dst, src any) {
-	reflect.ValueOf(dst).Elem().Set(reflect.ValueOf(src).Elem())
 }

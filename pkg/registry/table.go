@@ -13,13 +13,13 @@ import (
 
 // tableConvertor renders a kind's objects as server-side tables, so that
 // kubectl get prints the kind's columns in every version and when watching.
-type tableConvertor[T Object] struct {
+type tableConvertor[T Object[T]] struct {
 	definitions []metav1.TableColumnDefinition
 	cells       []func(T) any // nil stands for NAME and AGE, filled from metadata
 	resource    string
 }
 
-func newTableConvertor[T Object](kind Kind[T]) tableConvertor[T] {
+func newTableConvertor[T Object[T]](kind Kind[T]) tableConvertor[T] {
 	c := tableConvertor[T]{resource: kind.Resource.String()}
 	add := func(def metav1.TableColumnDefinition, cell func(T) any) {
 		c.definitions = append(c.definitions, def)

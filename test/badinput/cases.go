@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // endpoint is one resource in one version, with a valid body and one of
@@ -119,3 +121,13 @@ const (
 )
 
 func codes(c ...int) []int { return c }
+
+// Coverage returns the resources, in each version, the bad-input cases
+// are sent to.
+func Coverage() []schema.GroupVersionResource {
+	var covered []schema.GroupVersionResource
+	for _, e := range endpoints {
+		covered = append(covered, schema.GroupVersionResource{Group: e.group, Version: e.version, Resource: e.resource})
+	}
+	return covered
+}

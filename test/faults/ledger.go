@@ -6,6 +6,7 @@ package faults
 import (
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 )
@@ -55,13 +56,14 @@ func (l *ledger) record(name string, err error, exists bool, value string) {
 	e.exists, e.value = exists, value
 }
 
-// writable returns the names of objects in a definite existing state.
-func (l *ledger) writable() []string {
+// writable returns the names, starting with prefix, of objects in a
+// definite existing state.
+func (l *ledger) writable(prefix string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var names []string
 	for name, e := range l.objects {
-		if e.exists && !e.inDoubt {
+		if e.exists && !e.inDoubt && strings.HasPrefix(name, prefix) {
 			names = append(names, name)
 		}
 	}

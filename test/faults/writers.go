@@ -63,7 +63,9 @@ func flunderWriter(cs clientset.Interface) objectWriter {
 
 // startWriters starts n writers that create (half of their writes), patch
 // and delete objects through the replicas in turn, recording every outcome
-// in l, until stop is closed. Writer w draws its operations from seed w.
+// in l, until stop is closed. Writer w draws its operations from seed w and
+// writes only its own objects (w<w>-*): two writers patching one object at
+// once could be acknowledged in the other order than etcd applied them.
 func startWriters(ctx context.Context, l *ledger, n int, replicas []objectWriter, stop <-chan struct{}) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	var seq atomic.Int64
@@ -79,7 +81,7 @@ func startWriters(ctx context.Context, l *ledger, n int, replicas []objectWriter
 				default:
 				}
 				writer := replicas[i%len(replicas)]
-				existing := l.writable()
+				existing := l.writable(fmt.Sprintf("w%d-", w))
 				switch op := rng.Intn(10); {
 				case op < 5 || len(existing) == 0:
 					name := fmt.Sprintf("w%d-%d", w, seq.Add(1))

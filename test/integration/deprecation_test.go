@@ -45,7 +45,7 @@ func TestDeprecationWarnings(t *testing.T) {
 	for _, g := range apiserver.Groups {
 		for _, version := range apiserver.ServedVersions(g.Name) {
 			gv := schema.GroupVersion{Group: g.Name, Version: version}
-			for resource := range g.Resources {
+			for resource := range g.Resources() {
 				if _, err := dc.Resource(gv.WithResource(resource)).List(ctx, metav1.ListOptions{}); err != nil {
 					t.Fatal(err)
 				}

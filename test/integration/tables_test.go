@@ -8,6 +8,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	wardlev1alpha1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1alpha1"
 	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
@@ -16,6 +17,43 @@ import (
 
 func header(out string) []string {
 	return strings.Fields(strings.SplitN(out, "\n", 2)[0])
+}
+
+// printerColumnCase is a kubectl get of one resource in one version and
+// the header and a row it must print.
+type printerColumnCase struct {
+	args       []string
+	covers     schema.GroupVersionResource
+	wantHeader string
+	wantRow    string
+}
+
+var (
+	crontabsV1      = schema.GroupVersionResource{Group: "stable.example.com", Version: "v1", Resource: "crontabs"}
+	crontabsV1beta1 = schema.GroupVersionResource{Group: "stable.example.com", Version: "v1beta1", Resource: "crontabs"}
+	flundersV1beta1 = schema.GroupVersionResource{Group: "wardle.example.com", Version: "v1beta1", Resource: "flunders"}
+	flundersV1alpha = schema.GroupVersionResource{Group: "wardle.example.com", Version: "v1alpha1", Resource: "flunders"}
+	fischersV1beta1 = schema.GroupVersionResource{Group: "wardle.example.com", Version: "v1beta1", Resource: "fischers"}
+	fischersV1alpha = schema.GroupVersionResource{Group: "wardle.example.com", Version: "v1alpha1", Resource: "fischers"}
+)
+
+var printerColumnCases = []printerColumnCase{
+	{[]string{"get", "crontabs"}, crontabsV1, "NAME SPEC REPLICAS AGE", "my-new-cron-object * * * * */5 3"},
+	{[]string{"get", "crontabs.v1beta1.stable.example.com"}, crontabsV1beta1, "NAME SPEC REPLICAS AGE", "my-new-cron-object * * * * */5 3"},
+	{[]string{"get", "ct", "-o", "wide"}, crontabsV1, "NAME SPEC REPLICAS AGE IMAGE SUSPEND", "my-awesome-cron-image false"},
+	{[]string{"get", "flunders"}, flundersV1beta1, "NAME REFERENCE TYPE AGE", "f fish Fischer"},
+	{[]string{"get", "flunders.v1alpha1.wardle.example.com"}, flundersV1alpha, "NAME REFERENCE TYPE AGE", "f fish Fischer"},
+	{[]string{"get", "fischers"}, fischersV1beta1, "NAME DISALLOWED AGE", "fish 2"},
+	{[]string{"get", "fischers.v1alpha1.wardle.example.com"}, fischersV1alpha, "NAME DISALLOWED AGE", "fish 2"},
+}
+
+// printerColumnCoverage is what TestPrinterColumns covers.
+func printerColumnCoverage() []schema.GroupVersionResource {
+	var covered []schema.GroupVersionResource
+	for _, tc := range printerColumnCases {
+		covered = append(covered, tc.covers)
+	}
+	return covered
 }
 
 func TestPrinterColumns(t *testing.T) {
@@ -33,18 +71,7 @@ func TestPrinterColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, tc := range []struct {
-		args       []string
-		wantHeader string
-		wantRow    string
-	}{
-		{[]string{"get", "crontabs"}, "NAME SPEC REPLICAS AGE", "my-new-cron-object * * * * */5 3"},
-		{[]string{"get", "crontabs.v1beta1.stable.example.com"}, "NAME SPEC REPLICAS AGE", "my-new-cron-object * * * * */5 3"},
-		{[]string{"get", "ct", "-o", "wide"}, "NAME SPEC REPLICAS AGE IMAGE SUSPEND", "my-awesome-cron-image false"},
-		{[]string{"get", "flunders"}, "NAME REFERENCE TYPE AGE", "f fish Fischer"},
-		{[]string{"get", "flunders.v1alpha1.wardle.example.com"}, "NAME REFERENCE TYPE AGE", "f fish Fischer"},
-		{[]string{"get", "fischers"}, "NAME DISALLOWED AGE", "fish 2"},
-	} {
+	for _, tc := range printerColumnCases {
 		out, errOut, err := s.Kubectl(t, tc.args...)
 		if err != nil {
 			t.Fatalf("kubectl %v: %v %s", tc.args, err, errOut)

@@ -3,21 +3,22 @@ package apitesting_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
 	"github.com/example/extension-apiserver/pkg/apis/stable"
 	stableinstall "github.com/example/extension-apiserver/pkg/apis/stable/install"
-	stablevalidation "github.com/example/extension-apiserver/pkg/apis/stable/validation"
 	"github.com/example/extension-apiserver/pkg/apis/wardle"
 	wardleinstall "github.com/example/extension-apiserver/pkg/apis/wardle/install"
-	wardlevalidation "github.com/example/extension-apiserver/pkg/apis/wardle/validation"
+	"github.com/example/extension-apiserver/pkg/apiserver"
+	"github.com/example/extension-apiserver/pkg/registry"
 )
 
 // FuzzDecodeConvertValidate feeds arbitrary bytes through what the server
@@ -45,6 +46,13 @@ func FuzzDecodeConvertValidate(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 
+	// Every served kind is fuzzed, by its type, with its own validation.
+	servedKinds := map[reflect.Type]registry.Served{}
+	for _, g := range apiserver.Groups {
+		for _, kind := range g.Kinds {
+			servedKinds[reflect.TypeOf(kind.NewObject())] = kind
+		}
+	}
 	scheme := runtime.NewScheme()
 	stableinstall.Install(scheme)
 	wardleinstall.Install(scheme)
@@ -56,24 +64,14 @@ func FuzzDecodeConvertValidate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var errs field.ErrorList
-		var group string
-		switch o := obj.(type) {
-		case *stable.CronTab:
-			if o.Namespace == "" {
-				o.Namespace = "default"
-			}
-			errs, group = stablevalidation.ValidateCronTab(o), stable.GroupName
-		case *wardle.Flunder:
-			if o.Namespace == "" {
-				o.Namespace = "default"
-			}
-			errs, group = wardlevalidation.ValidateFlunder(o), wardle.GroupName
-		case *wardle.Fischer:
-			errs, group = wardlevalidation.ValidateFischer(o), wardle.GroupName
-		default:
+		kind, served := servedKinds[reflect.TypeOf(obj)]
+		if !served {
 			return // lists and other registered types
 		}
+		if o := obj.(metav1.Object); kind.Namespaced() && o.GetNamespace() == "" {
+			o.SetNamespace("default")
+		}
+		errs, group := kind.ValidateNew(obj), kind.GroupResource().Group
 		if len(errs) != 0 {
 			return
 		}

@@ -136,7 +136,7 @@ func quotaResources() []schema.GroupVersionResource {
 	var gvrs []schema.GroupVersionResource
 	for _, g := range apiserver.Groups {
 		preferred := apiserver.ServedVersions(g.Name)[0]
-		for resource := range g.Resources {
+		for resource := range g.Resources() {
 			gvrs = append(gvrs, schema.GroupVersionResource{Group: g.Name, Version: preferred, Resource: resource})
 		}
 	}

@@ -96,7 +96,7 @@ func (o *Options) storageFactory(serverConfig *genericapiserver.RecommendedConfi
 		for _, version := range apiserver.ServedVersions(g.Name) {
 			resourceConfig.EnableVersions(schema.GroupVersion{Group: g.Name, Version: version})
 		}
-		for resource := range g.Resources {
+		for resource := range g.Resources() {
 			gr := schema.GroupResource{Group: g.Name, Resource: resource}
 			encoding.SetResourceEncoding(gr, storageVersion, schema.GroupVersion{Group: g.Name, Version: runtime.APIVersionInternal})
 			prefixes[gr] = g.Name + "/" + resource

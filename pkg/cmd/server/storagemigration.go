@@ -70,7 +70,7 @@ func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter g
 	var resources []storagemigration.Resource
 	for _, g := range apiserver.Groups {
 		target := storagemigration.Encoding{Version: g.Name + "/" + o.StorageVersions[g.Name], MediaType: o.RecommendedOptions.Etcd.DefaultStorageMediaType}
-		for resource := range g.Resources {
+		for resource := range g.Resources() {
 			gr := schema.GroupResource{Group: g.Name, Resource: resource}
 			store := server.Stores[gr]
 			opts, err := optsGetter.GetRESTOptions(gr, store.New())

@@ -69,6 +69,15 @@ func allKindVersions() []kindVersion {
 	return kvs
 }
 
+// CRUDCoverage returns the resources, in each version, RunCRUD exercises.
+func CRUDCoverage() []schema.GroupVersionResource {
+	var covered []schema.GroupVersionResource
+	for _, kv := range allKindVersions() {
+		covered = append(covered, kv.gvr)
+	}
+	return covered
+}
+
 func (kv kindVersion) client(dc dynamic.Interface) dynamic.ResourceInterface {
 	if kv.namespaced {
 		return dc.Resource(kv.gvr).Namespace("default")

@@ -1,13 +1,16 @@
-// Package crontab states the rules of stable.example.com CronTabs; the
-// shared registry package turns them into etcd-backed storage.
+// Package crontab states the rules of stable.example.com CronTabs and
+// serves their scale and schedule subresources; the shared registry package
+// turns the rules into etcd-backed storage.
 package crontab
 
 import (
 	"strconv"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/example/extension-apiserver/pkg/apis/stable"
 	"github.com/example/extension-apiserver/pkg/apis/stable/validation"
@@ -26,11 +29,14 @@ var Kind = registry.Kind[*stable.CronTab]{
 		Namespaced:           true,
 		Validate:             validation.ValidateCronTab,
 		ValidateUpdate:       validation.ValidateCronTabUpdate,
-		Spec:                 func(c *stable.CronTab) any { return &c.Spec },
-		Status:               func(c *stable.CronTab) any { return &c.Status },
+		Spec:                 registry.PartOf(func(c *stable.CronTab) *stable.CronTabSpec { return &c.Spec }),
+		Status:               registry.PartOf(func(c *stable.CronTab) *stable.CronTabStatus { return &c.Status }),
 		ValidateStatusUpdate: validation.ValidateCronTabStatusUpdate,
 		Fields:               selectableFields,
 		IndexedFields:        []string{"spec.image", "spec.suspend", "status.replicas"},
+	},
+	Subresources: func(main *registry.REST) map[string]rest.Storage {
+		return map[string]rest.Storage{"scale": &ScaleREST{store: main}, "schedule": &ScheduleREST{store: main, now: time.Now}}
 	},
 	Columns: []registry.Column[*stable.CronTab]{
 		{Definition: metav1.TableColumnDefinition{Name: "Spec", Type: "string", Description: "The cron schedule (spec.cronSpec)."},

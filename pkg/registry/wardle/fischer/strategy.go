@@ -22,7 +22,7 @@ var Kind = registry.Kind[*wardle.Fischer]{
 		Validate:       validation.ValidateFischer,
 		ValidateUpdate: validation.ValidateFischerUpdate,
 		// A Fischer has no spec; its list of names is its desired state.
-		Spec: func(f *wardle.Fischer) any { return f.DisallowedFlunders },
+		Spec: registry.PartOf(func(f *wardle.Fischer) *[]string { return &f.DisallowedFlunders }),
 	},
 	Columns: []registry.Column[*wardle.Fischer]{
 		{Definition: metav1.TableColumnDefinition{Name: "Disallowed", Type: "integer", Description: "How many Flunder names are disallowed."},

@@ -22,8 +22,8 @@ var Kind = registry.Kind[*wardle.Flunder]{
 		Namespaced:           true,
 		Validate:             validation.ValidateFlunder,
 		ValidateUpdate:       validation.ValidateFlunderUpdate,
-		Spec:                 func(f *wardle.Flunder) any { return &f.Spec },
-		Status:               func(f *wardle.Flunder) any { return &f.Status },
+		Spec:                 registry.PartOf(func(f *wardle.Flunder) *wardle.FlunderSpec { return &f.Spec }),
+		Status:               registry.PartOf(func(f *wardle.Flunder) *wardle.FlunderStatus { return &f.Status }),
 		ValidateStatusUpdate: validation.ValidateFlunderStatusUpdate,
 		Fields: func(f *wardle.Flunder) fields.Set {
 			return fields.Set{"spec.referenceType": string(f.Spec.ReferenceType)}

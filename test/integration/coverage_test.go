@@ -1,0 +1,190 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+
+	"github.com/example/extension-apiserver/pkg/apis/fieldlabels"
+	"github.com/example/extension-apiserver/pkg/apiserver"
+	"github.com/example/extension-apiserver/test/badinput"
+	"github.com/example/extension-apiserver/test/integration/framework"
+)
+
+// servedKind is one declared kind in one served version.
+type servedKind struct {
+	gvk schema.GroupVersionKind
+	gvr schema.GroupVersionResource
+}
+
+// servedKinds lists every declared kind in every version its group serves.
+func servedKinds(t *testing.T) []servedKind {
+	t.Helper()
+	var served []servedKind
+	for _, g := range apiserver.Groups {
+		for _, kind := range g.Kinds {
+			gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, version := range apiserver.ServedVersions(g.Name) {
+				served = append(served, servedKind{
+					gvk: schema.GroupVersionKind{Group: g.Name, Version: version, Kind: gvks[0].Kind},
+					gvr: schema.GroupVersionResource{Group: g.Name, Version: version, Resource: kind.GroupResource().Resource},
+				})
+			}
+		}
+	}
+	return served
+}
+
+// exampleKinds are the kinds and versions of artifacts/examples, which seed
+// the fuzz test and show users each kind.
+func exampleKinds(t *testing.T) map[schema.GroupVersionKind]bool {
+	t.Helper()
+	files, err := filepath.Glob("../../artifacts/examples/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples in artifacts/examples (%v)", err)
+	}
+	kinds := map[schema.GroupVersionKind]bool{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var typeMeta struct{ APIVersion, Kind string }
+		if err := yaml.Unmarshal(data, &typeMeta); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		kinds[schema.FromAPIVersionAndKind(typeMeta.APIVersion, typeMeta.Kind)] = true
+	}
+	return kinds
+}
+
+// TestEveryServedKindIsCovered fails, naming the kind, the version and the
+// table, when a served kind or version is missing from a test table kept by
+// hand. The fuzz, round-trip and storage checks need no table: they
+// enumerate apiserver.Groups and the scheme themselves.
+func TestEveryServedKindIsCovered(t *testing.T) {
+	tables := map[string][]schema.GroupVersionResource{
+		"CRUD table (test/integration/framework/crud.go)":        framework.CRUDCoverage(),
+		"bad-input endpoints (test/badinput/cases.go)":           badinput.Coverage(),
+		"printer column cases (test/integration/tables_test.go)": printerColumnCoverage(),
+	}
+	examples := exampleKinds(t)
+	served := servedKinds(t)
+	for _, s := range served {
+		for table, covered := range tables {
+			found := false
+			for _, gvr := range covered {
+				found = found || gvr == s.gvr
+			}
+			if !found {
+				t.Errorf("%s %s (%s) is missing from the %s", s.gvk.Kind, s.gvk.GroupVersion(), s.gvr.Resource, table)
+			}
+		}
+		if !examples[s.gvk] {
+			t.Errorf("%s %s has no example in artifacts/examples (which seed the fuzz test)", s.gvk.Kind, s.gvk.GroupVersion())
+		}
+	}
+	if len(served) == 0 {
+		t.Fatal("no served kinds")
+	}
+}
+
+// TestFieldLabelsMatchTheDeclarations: the field selectors each version
+// registers (pkg/apis/<group>/<version>/register.go) map onto the selectable
+// fields the kind declares (Rules.Fields), and the preferred version offers
+// all of them.
+func TestFieldLabelsMatchTheDeclarations(t *testing.T) {
+	for _, g := range apiserver.Groups {
+		preferred := apiserver.ServedVersions(g.Name)[0]
+		for _, kind := range g.Kinds {
+			declared := kind.SelectableFields()
+			gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, version := range apiserver.ServedVersions(g.Name) {
+				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: gvks[0].Kind}
+				var hubs []string
+				for _, label := range fieldlabels.Selectable(gvk) {
+					hub, _, err := apiserver.Scheme.ConvertFieldLabel(gvk, label, "x")
+					if err != nil || !slices.Contains(declared, hub) {
+						t.Errorf("%s %s: field label %q maps to %q (%v), which %s does not declare selectable (%v)",
+							gvk.Kind, gvk.GroupVersion(), label, hub, err, kind.GroupResource(), declared)
+					}
+					hubs = append(hubs, hub)
+				}
+				slices.Sort(hubs)
+				if version == preferred && !slices.Equal(hubs, declared) {
+					t.Errorf("%s %s (preferred) selects %v, but the kind declares %v", gvk.Kind, gvk.GroupVersion(), hubs, declared)
+				}
+			}
+		}
+	}
+}
+
+// TestRolesGrantEveryServedResource: the view role of artifacts/deploy
+// reads every resource and subresource the server serves, and the edit role
+// writes every resource, so that a kind or subresource added to the server
+// is not forgotten in the deployment's RBAC.
+func TestRolesGrantEveryServedResource(t *testing.T) {
+	rules := deployedRoleRules(t)
+	s := framework.StartServer(t, framework.ServerConfig{})
+	discovery := s.Clientset(t).Discovery()
+	for _, g := range apiserver.Groups {
+		list, err := discovery.ServerResourcesForGroupVersion(g.Name + "/" + apiserver.ServedVersions(g.Name)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range list.APIResources {
+			for _, verb := range r.Verbs {
+				read := verb == "get" || verb == "list" || verb == "watch"
+				if read && !rules["extension-apiserver:view"].allows(g.Name, r.Name, verb) {
+					t.Errorf("extension-apiserver:view does not allow %s on %s.%s", verb, r.Name, g.Name)
+				}
+				if !strings.Contains(r.Name, "/") && !rules["extension-apiserver:edit"].allows(g.Name, r.Name, verb) {
+					t.Errorf("extension-apiserver:edit does not allow %s on %s.%s", verb, r.Name, g.Name)
+				}
+			}
+		}
+	}
+}
+
+type policyRules []rbacv1.PolicyRule
+
+func (rules policyRules) allows(group, resource, verb string) bool {
+	for _, r := range rules {
+		if slices.Contains(r.APIGroups, group) && slices.Contains(r.Resources, resource) && slices.Contains(r.Verbs, verb) {
+			return true
+		}
+	}
+	return false
+}
+
+// deployedRoleRules reads the ClusterRoles of artifacts/deploy/base/rbac.yaml.
+func deployedRoleRules(t *testing.T) map[string]policyRules {
+	t.Helper()
+	data, err := os.ReadFile("../../artifacts/deploy/base/rbac.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]policyRules{}
+	for _, document := range strings.Split(string(data), "\n---\n") {
+		var role rbacv1.ClusterRole
+		if err := yaml.Unmarshal([]byte(document), &role); err != nil {
+			t.Fatal(err)
+		}
+		if role.Kind == "ClusterRole" {
+			roles[role.Name] = role.Rules
+		}
+	}
+	return roles
+}
