@@ -4,10 +4,13 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -38,8 +41,23 @@ type Etcd struct {
 }
 
 // StartEtcd starts etcd on free loopback ports and waits until it serves.
-// Data written before under DataDir is kept.
+// Data written before under DataDir is kept. A port found free can be
+// taken by another process before etcd binds it: etcd then starts again on
+// other free ports.
 func StartEtcd(ctx context.Context, c EtcdConfig) (*Etcd, error) {
+	for attempt := 1; ; attempt++ {
+		e, err := startEtcd(ctx, c)
+		if err == nil || attempt == 5 || (c.ClientURL != "" && c.PeerURL != "") || !addressInUse(err) {
+			return e, err
+		}
+	}
+}
+
+func addressInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use")
+}
+
+func startEtcd(ctx context.Context, c EtcdConfig) (*Etcd, error) {
 	clientURL, err := urlOrFree(c.ClientURL, "https")
 	if err != nil {
 		return nil, err
@@ -126,8 +144,11 @@ func urlOrFree(given, scheme string) (*url.URL, error) {
 	if given != "" {
 		return url.Parse(given)
 	}
-	return freeLoopbackURL(scheme)
+	return pickLoopbackURL(scheme)
 }
+
+// pickLoopbackURL is freeLoopbackURL; tests replace it.
+var pickLoopbackURL = freeLoopbackURL
 
 func freeLoopbackURL(scheme string) (*url.URL, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -3,7 +3,6 @@ package localcluster
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,16 +99,6 @@ func pidOf(dir, name string) (int, error) {
 		return 0, fmt.Errorf("no process %q in %s", name, dir)
 	}
 	return strconv.Atoi(pid)
-}
-
-// FreePort returns a loopback TCP port nothing listens on right now.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // stopForRestart stops a component (SIGTERM, and SIGKILL if it still runs
