@@ -82,23 +82,36 @@ func alive(pid int) bool {
 	return err != nil || !strings.Contains(string(stat), ") Z ")
 }
 
-// pidOf returns the pid recorded for name in <dir>/pids.
+// pidOf returns the pid recorded last for name in <dir>/pids: a restarted
+// process is recorded again.
 func pidOf(dir, name string) (int, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "pids"))
+	pids, err := pidsOf(dir, name)
 	if err != nil {
 		return 0, err
 	}
-	// The newest: a restarted process is recorded again.
-	pid := ""
-	for _, line := range strings.Split(string(data), "\n") {
-		if fields := strings.Fields(line); len(fields) == 2 && fields[1] == name {
-			pid = fields[0]
-		}
-	}
-	if pid == "" {
+	if len(pids) == 0 {
 		return 0, fmt.Errorf("no process %q in %s", name, dir)
 	}
-	return strconv.Atoi(pid)
+	return pids[len(pids)-1], nil
+}
+
+// pidsOf returns every pid recorded for name in <dir>/pids, oldest first.
+func pidsOf(dir, name string) ([]int, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "pids"))
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, line := range strings.Split(string(data), "\n") {
+		if fields := strings.Fields(line); len(fields) == 2 && fields[1] == name {
+			pid, err := strconv.Atoi(fields[0])
+			if err != nil {
+				return nil, fmt.Errorf("%s/pids: %q: %w", dir, line, err)
+			}
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }
 
 // stopForRestart stops a component (SIGTERM, and SIGKILL if it still runs

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -105,24 +106,19 @@ func (c *Cluster) HandOver(ctx context.Context, r *Replacement, routingLag time.
 	return h, nil
 }
 
-// oldServer is the extension API server recorded before the replacement.
+// oldServer is the running extension API server that is not the
+// replacement.
 func oldServer(dir string, replacement int) (int, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "pids"))
+	pids, err := pidsOf(dir, ServiceName)
 	if err != nil {
 		return 0, err
 	}
-	old := 0
-	for _, line := range strings.Split(string(data), "\n") {
-		var pid int
-		var name string
-		if _, err := fmt.Sscan(line, &pid, &name); err == nil && name == ServiceName && pid != replacement && alive(pid) {
-			old = pid
+	for _, pid := range slices.Backward(pids) {
+		if pid != replacement && alive(pid) {
+			return pid, nil
 		}
 	}
-	if old == 0 {
-		return 0, fmt.Errorf("no running extension API server besides the replacement (pid %d)", replacement)
-	}
-	return old, nil
+	return 0, fmt.Errorf("no running extension API server besides the replacement (pid %d)", replacement)
 }
 
 // routeTo points the Service and every APIService at port, at once, as
