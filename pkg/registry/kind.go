@@ -158,8 +158,6 @@ type Served interface {
 	NewObject() runtime.Object
 	// SelectableFields are the hub names of the kind's own selectable fields.
 	SelectableFields() []string
-	// ValidateNew runs the create validation of the kind on obj.
-	ValidateNew(obj runtime.Object) field.ErrorList
 	// Storage builds the storage of the resource and its subresources, by
 	// path under the resource ("" for the resource itself).
 	Storage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error)
@@ -179,8 +177,6 @@ func (k Kind[T]) SelectableFields() []string {
 	slices.Sort(names)
 	return names
 }
-
-func (k Kind[T]) ValidateNew(obj runtime.Object) field.ErrorList { return k.Rules.Validate(obj.(T)) }
 
 func (k Kind[T]) Storage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
 	s, err := NewStorage(scheme, optsGetter, k)

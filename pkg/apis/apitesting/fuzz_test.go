@@ -13,12 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"sigs.k8s.io/yaml"
 
+	"github.com/example/extension-apiserver/pkg/apis/apitesting"
 	"github.com/example/extension-apiserver/pkg/apis/stable"
 	stableinstall "github.com/example/extension-apiserver/pkg/apis/stable/install"
 	"github.com/example/extension-apiserver/pkg/apis/wardle"
 	wardleinstall "github.com/example/extension-apiserver/pkg/apis/wardle/install"
-	"github.com/example/extension-apiserver/pkg/apiserver"
-	"github.com/example/extension-apiserver/pkg/registry"
 )
 
 // FuzzDecodeConvertValidate feeds arbitrary bytes through what the server
@@ -46,13 +45,6 @@ func FuzzDecodeConvertValidate(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 
-	// Every served kind is fuzzed, by its type, with its own validation.
-	servedKinds := map[reflect.Type]registry.Served{}
-	for _, g := range apiserver.Groups {
-		for _, kind := range g.Kinds {
-			servedKinds[reflect.TypeOf(kind.NewObject())] = kind
-		}
-	}
 	scheme := runtime.NewScheme()
 	stableinstall.Install(scheme)
 	wardleinstall.Install(scheme)
@@ -64,14 +56,18 @@ func FuzzDecodeConvertValidate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		kind, served := servedKinds[reflect.TypeOf(obj)]
+		validator, served := apitesting.Validators[reflect.TypeOf(obj)]
 		if !served {
 			return // lists and other registered types
 		}
-		if o := obj.(metav1.Object); kind.Namespaced() && o.GetNamespace() == "" {
+		if o := obj.(metav1.Object); validator.Namespaced && o.GetNamespace() == "" {
 			o.SetNamespace("default")
 		}
-		errs, group := kind.ValidateNew(obj), kind.GroupResource().Group
+		gvks, _, err := scheme.ObjectKinds(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs, group := validator.Validate(obj), gvks[0].Group
 		if len(errs) != 0 {
 			return
 		}
