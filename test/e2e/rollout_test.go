@@ -180,7 +180,9 @@ func probeUntilReady(t *testing.T, r *localcluster.Replacement) map[int]int {
 	return nil
 }
 
-func certificateClient(t *testing.T, cert tls.Certificate) *http.Client {
+// certificateClient talks to the extension server directly, trusting its
+// serving CA and presenting certs.
+func certificateClient(t *testing.T, certs ...tls.Certificate) *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: servingRoots(t), Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}}
+		TLSClientConfig: &tls.Config{RootCAs: servingRoots(t), Certificates: certs, MinVersion: tls.VersionTLS12}}}
 }

@@ -103,11 +103,10 @@ func TestForgedIdentityHeadersAreIgnored(t *testing.T) {
 // presenting cert (if any) and identity headers claiming an admin.
 func forgedHeaderRequest(t *testing.T, cert *tls.Certificate) int {
 	t.Helper()
-	tlsConfig := &tls.Config{RootCAs: servingRoots(t), MinVersion: tls.VersionTLS12}
+	client := certificateClient(t)
 	if cert != nil {
-		tlsConfig.Certificates = []tls.Certificate{*cert}
+		client = certificateClient(t, *cert)
 	}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig}}
 	req, _ := http.NewRequest(http.MethodGet, cluster.ExtensionAPIServerURL+"/apis/stable.example.com/v1/namespaces/default/crontabs", nil)
 	req.Header.Set("X-Remote-User", "local-admin")
 	req.Header.Set("X-Remote-Group", "system:masters")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -39,7 +40,7 @@ const (
 // provider our certificate authenticator reads. It changes the options for
 // good: a second Config() reuses the provider. It returns nil when there is
 // no client CA.
-func (o *Options) pinClientCA() (dynamiccertificates.CAContentProvider, error) {
+func (o *Options) pinClientCA(cluster *clusterAuthentication) (dynamiccertificates.CAContentProvider, error) {
 	a := o.RecommendedOptions.Authentication
 	if a == nil {
 		return nil, nil
@@ -55,7 +56,7 @@ func (o *Options) pinClientCA() (dynamiccertificates.CAContentProvider, error) {
 	if a.SkipInClusterLookup {
 		return nil, nil
 	}
-	client, err := o.authenticationClient()
+	client, err := cluster.client()
 	if err != nil || client == nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (o *Options) pinClientCA() (dynamiccertificates.CAContentProvider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client CA from configmap %s/%s: %w", metav1.NamespaceSystem, authenticationConfigMap, err)
 	}
-	provider, err := primedFromCluster(client, controller, "client-ca-file")
+	provider, err := cluster.primed(controller, "client-ca-file")
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +75,7 @@ func (o *Options) pinClientCA() (dynamiccertificates.CAContentProvider, error) {
 // primeRequestHeaderCA primes the front proxy's CA, when ApplyTo took it
 // from the cluster's authentication ConfigMap, as pinClientCA primes the
 // client CA, and has the TLS handshake ask for certificates of both.
-func (o *Options) primeRequestHeaderCA(serverConfig *genericapiserver.RecommendedConfig, clientCA dynamiccertificates.CAContentProvider) error {
+func primeRequestHeaderCA(serverConfig *genericapiserver.RecommendedConfig, clientCA dynamiccertificates.CAContentProvider, cluster *clusterAuthentication) error {
 	rh := serverConfig.Authentication.RequestHeaderConfig
 	if rh == nil {
 		return nil
@@ -83,11 +84,7 @@ func (o *Options) primeRequestHeaderCA(serverConfig *genericapiserver.Recommende
 	if !ok {
 		return nil // --requestheader-client-ca-file is read before serving
 	}
-	client, err := o.authenticationClient()
-	if err != nil || client == nil {
-		return err
-	}
-	primed, err := primedFromCluster(client, fromCluster, "requestheader-client-ca-file")
+	primed, err := cluster.primed(fromCluster, "requestheader-client-ca-file")
 	if err != nil {
 		return err
 	}
@@ -103,19 +100,38 @@ func (o *Options) primeRequestHeaderCA(serverConfig *genericapiserver.Recommende
 	return nil
 }
 
-// primedFromCluster reads key of the authentication ConfigMap once, now, to
-// answer with until controller has loaded it (see authn.PrimedCA). When the
-// read fails, controller alone decides, as it would without priming.
-func primedFromCluster(client kubernetes.Interface, controller authn.DynamicCA, key string) (authn.DynamicCA, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	configMap, err := client.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, authenticationConfigMap, metav1.GetOptions{})
-	if err != nil {
-		klog.Warningf("Reading %s of configmap %s/%s before serving: %v; requests with client certificates get 401 until it is loaded",
-			key, metav1.NamespaceSystem, authenticationConfigMap, err)
-		return controller, nil
-	}
-	return authn.PrimedCA(controller, []byte(configMap.Data[key]))
+// clusterAuthentication is the cluster's authentication ConfigMap, reached
+// and read at most once however many CAs it primes.
+type clusterAuthentication struct {
+	client func() (kubernetes.Interface, error)
+	data   func() map[string]string
+}
+
+func (o *Options) clusterAuthentication() *clusterAuthentication {
+	c := &clusterAuthentication{client: sync.OnceValues(o.authenticationClient)}
+	c.data = sync.OnceValue(func() map[string]string {
+		client, err := c.client()
+		if err != nil || client == nil {
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		configMap, err := client.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, authenticationConfigMap, metav1.GetOptions{})
+		if err != nil {
+			klog.Warningf("Reading configmap %s/%s before serving: %v; requests with client certificates get 401 until it is loaded",
+				metav1.NamespaceSystem, authenticationConfigMap, err)
+			return nil
+		}
+		return configMap.Data
+	})
+	return c
+}
+
+// primed returns controller answering with key of the ConfigMap as read now
+// until it has loaded it (see authn.PrimedCA). When the read failed,
+// controller alone decides, as it would without priming.
+func (c *clusterAuthentication) primed(controller authn.DynamicCA, key string) (authn.DynamicCA, error) {
+	return authn.PrimedCA(controller, []byte(c.data()[key]))
 }
 
 // authenticationClient reaches the cluster that authenticates, or is nil

@@ -42,14 +42,15 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	if o.mode == ModeStandalone {
 		recommended.Admission = nil // built below without the core API
 	}
-	clientCA, err := o.pinClientCA()
+	cluster := o.clusterAuthentication()
+	clientCA, err := o.pinClientCA(cluster)
 	if err != nil {
 		return nil, err
 	}
 	if err := recommended.ApplyTo(serverConfig); err != nil {
 		return nil, err
 	}
-	if err := o.primeRequestHeaderCA(serverConfig, clientCA); err != nil {
+	if err := primeRequestHeaderCA(serverConfig, clientCA, cluster); err != nil {
 		return nil, err
 	}
 	if o.mode == ModeStandalone {
