@@ -107,16 +107,24 @@ func (c *Cluster) startController(ctx context.Context) error {
 	return err
 }
 
-// RestartExtensionAPIServer stops the extension API server (SIGTERM), starts
-// it again on the same port with the cluster's flags and extraArgs (a later
-// flag overrides an earlier one), and waits until it is ready and its
-// APIServices are Available. The previous log is kept as
-// logs/extension-apiserver.log.<n>.
+// RestartExtensionAPIServer replaces the extension API server with one
+// running the cluster's flags and extraArgs (a later flag overrides an
+// earlier one), as a rolling update of its Deployment does: the
+// replacement starts on another port, and once it is ready the old server
+// gets SIGTERM and the APIServices point at the replacement. kube-apiserver
+// never sees the server gone: after a stop and start in place, its
+// availability check could mark the APIServices unavailable from a probe
+// of the gap, after they had been seen Available again. The previous log is
+// kept as logs/extension-apiserver.log.<n>.
 func (c *Cluster) RestartExtensionAPIServer(ctx context.Context, extraArgs ...string) error {
-	if err := c.stopForRestart(ServiceName, time.Minute); err != nil {
+	r, err := c.StartReplacement(ctx, extraArgs...)
+	if err != nil {
 		return err
 	}
-	if err := c.startExtensionAPIServer(ctx, c.ServingDir(), c.extensionAPIServerPort, extraArgs...); err != nil {
+	if err := c.WaitReady(ctx, r.URL+"/readyz", filepath.Join(c.ServingDir(), "serving-ca.crt"), r.PID); err != nil {
+		return err
+	}
+	if _, err := c.HandOver(ctx, r, 0); err != nil {
 		return err
 	}
 	return c.waitAPIServicesAvailable(ctx)
@@ -126,15 +134,29 @@ func (c *Cluster) RestartExtensionAPIServer(ctx context.Context, extraArgs ...st
 // serves what is routed to it.
 const ShutdownDelay = 2 * time.Second
 
-// startExtensionAPIServer runs the server in aggregated mode as its
-// ServiceAccount, as the Deployment would, with its own etcd prefix.
+// startExtensionAPIServer runs the server and waits until it is ready.
 func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string, port int, extraArgs ...string) error {
-	kubeconfig, err := c.serviceAccountKubeconfig(ctx, ServiceName)
+	args, err := c.extensionAPIServerArgs(ctx, servingDir, port, extraArgs)
 	if err != nil {
 		return err
 	}
 	c.ExtensionAPIServerURL = fmt.Sprintf("https://127.0.0.1:%d", port)
 	c.extensionAPIServerPort = port
+	pid, err := startDetached(c.Dir, ServiceName, filepath.Join(c.BinDir, "extension-apiserver"), args...)
+	if err != nil {
+		return err
+	}
+	return c.WaitReady(ctx, c.ExtensionAPIServerURL+"/readyz", filepath.Join(servingDir, "serving-ca.crt"), pid)
+}
+
+// extensionAPIServerArgs are the flags of the server on port: aggregated
+// mode as its ServiceAccount, as the Deployment runs it, with its own etcd
+// prefix, then the cluster's ServerArgs and extraArgs.
+func (c *Cluster) extensionAPIServerArgs(ctx context.Context, servingDir string, port int, extraArgs []string) ([]string, error) {
+	kubeconfig, err := c.serviceAccountKubeconfig(ctx, ServiceName)
+	if err != nil {
+		return nil, err
+	}
 	args := append([]string{
 		"--mode=aggregated", "--kubeconfig=" + kubeconfig,
 		"--etcd-servers=" + c.EtcdURL, "--etcd-prefix=/extension-apiserver",
@@ -146,16 +168,7 @@ func (c *Cluster) startExtensionAPIServer(ctx context.Context, servingDir string
 		// the aggregator here (HandOver's routing lag is shorter).
 		"--shutdown-delay-duration=" + ShutdownDelay.String(), "--shutdown-send-retry-after=true",
 	}, c.ServerArgs...)
-	args = append(args, extraArgs...)
-	pid, err := startDetached(c.Dir, "extension-apiserver", filepath.Join(c.BinDir, "extension-apiserver"), args...)
-	if err != nil {
-		return err
-	}
-	client, err := c.AdminClient(filepath.Join(servingDir, "serving-ca.crt"))
-	if err != nil {
-		return err
-	}
-	return WaitHTTP(ctx, client, c.ExtensionAPIServerURL+"/readyz", 2*time.Minute, pid)
+	return append(args, extraArgs...), nil
 }
 
 func (c *Cluster) waitAPIServicesAvailable(ctx context.Context) error {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -38,38 +37,28 @@ type Handover struct {
 	Exited time.Time
 }
 
-// StartReplacement starts an extension API server with the running one's
-// command line on another port and returns at once, so that callers can
+// StartReplacement starts an extension API server with the cluster's flags
+// and extraArgs on another port and returns at once, so that callers can
 // watch it from its first moments; WaitReady tells when it is ready.
-func (c *Cluster) StartReplacement() (*Replacement, error) {
-	pid, err := c.PID(ServiceName)
-	if err != nil {
-		return nil, err
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return nil, fmt.Errorf("the command line of the extension API server: %w", err)
-	}
-	argv := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+func (c *Cluster) StartReplacement(ctx context.Context, extraArgs ...string) (*Replacement, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
-	for i, arg := range argv {
-		if strings.HasPrefix(arg, "--secure-port=") {
-			argv[i] = fmt.Sprintf("--secure-port=%d", port)
-		}
+	args, err := c.extensionAPIServerArgs(ctx, c.ServingDir(), port, extraArgs)
+	if err != nil {
+		return nil, err
 	}
 	// Both write logs/extension-apiserver.log until the old one exits: it
 	// keeps writing to its file under the kept name.
 	if err := c.keepLog(ServiceName); err != nil {
 		return nil, err
 	}
-	newPID, err := startDetached(c.Dir, ServiceName, argv[0], argv[1:]...)
+	pid, err := startDetached(c.Dir, ServiceName, filepath.Join(c.BinDir, "extension-apiserver"), args...)
 	if err != nil {
 		return nil, err
 	}
-	return &Replacement{URL: fmt.Sprintf("https://127.0.0.1:%d", port), PID: newPID, port: port}, nil
+	return &Replacement{URL: fmt.Sprintf("https://127.0.0.1:%d", port), PID: pid, port: port}, nil
 }
 
 // HandOver replaces the running extension API server with r as a rolling
@@ -121,8 +110,10 @@ func oldServer(dir string, replacement int) (int, error) {
 	return 0, fmt.Errorf("no running extension API server besides the replacement (pid %d)", replacement)
 }
 
-// routeTo points the Service and every APIService at port, at once, as
-// the endpoints of a Service change together.
+// routeTo points every APIService at port, at once, as the endpoints of a
+// Service change together. The Service, an ExternalName to localhost, is
+// left alone: kube-apiserver resolves an ExternalName Service without its
+// ports.
 func (c *Cluster) routeTo(ctx context.Context, port int) error {
 	config, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
 	if err != nil {
@@ -132,14 +123,8 @@ func (c *Cluster) routeTo(ctx context.Context, port int) error {
 	if err != nil {
 		return err
 	}
-	services := client.Resource(schema.GroupVersionResource{Version: "v1", Resource: "services"}).Namespace(ServiceNamespace)
 	apiServices := client.Resource(schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"})
 	var g errgroup.Group
-	g.Go(func() error {
-		patch := fmt.Sprintf(`{"spec":{"ports":[{"name":"https","port":%d,"targetPort":%d}]}}`, port, port)
-		_, err := services.Patch(ctx, ServiceName, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
-		return err
-	})
 	for _, name := range APIServices {
 		g.Go(func() error {
 			patch := fmt.Sprintf(`{"spec":{"service":{"port":%d}}}`, port)

@@ -81,7 +81,7 @@ func TestRolloutBehindTheAggregator(t *testing.T) {
 		return acknowledgedAfter(time.Time{}) >= 20, nil
 	})
 
-	replacement, err := cluster.StartReplacement()
+	replacement, err := cluster.StartReplacement(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
