@@ -6,9 +6,8 @@ package badinput
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"github.com/example/extension-apiserver/pkg/apis/apitesting"
 )
 
 // endpoint is one resource in one version, with a valid body and one of
@@ -16,10 +15,9 @@ import (
 type endpoint struct {
 	group, version, resource, kind string
 	namespaced                     bool
-	// body returns a valid object named name with content (JSON members
-	// after metadata).
+	// content is a valid object's JSON members after metadata.
 	content string
-	// stringField is a JSON path segment list of a string field, for
+	// stringField is the path of a string field (or list of strings), for
 	// wrong-type cases.
 	stringField []string
 	// hostile are content variants conversion or validation must refuse.
@@ -41,54 +39,17 @@ func (e endpoint) object(name, extraMeta, content string) string {
 	return fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"name":%q%s},%s}`, e.apiVersion(), e.kind, name, extraMeta, content)
 }
 
-var endpoints = []endpoint{
-	{group: "stable.example.com", version: "v1", resource: "crontabs", kind: "CronTab", namespaced: true,
-		content: `"spec":{"cronSpec":"* * * * */5","image":"busybox","replicas":3}`, stringField: []string{"spec", "image"},
-		hostile: []string{
-			`"spec":{"cronSpec":"* * * *","image":"busybox","replicas":15}`,
-			`"spec":{"cronSpec":"","image":"","replicas":0}`,
-			`"spec":{"cronSpec":"* * * * * * * * * * * *","image":" busybox ","replicas":-1}`,
-			`"spec":{"cronSpec":"\u0000","image":"busybox"}`,
-			`"spec":{"cronSpec":"* * * * */5","image":"busybox","replicas":2147483648}`,
-			`"spec":{"cronSpec":"* * * * */5","image":"busybox","replicas":1.5}`,
-		}},
-	{group: "stable.example.com", version: "v1beta1", resource: "crontabs", kind: "CronTab", namespaced: true,
-		content: `"spec":{"schedule":"0 * * * *","image":"busybox"}`, stringField: []string{"spec", "schedule"},
-		hostile: []string{
-			`"spec":{"schedule":"not a schedule","image":"busybox"}`,
-			`"spec":{"schedule":"* * * * *","image":"busybox","replicas":11}`,
-			`"spec":{"schedule":"* * * * *","image":"busybox","replicas":-2147483648}`,
-		}},
-	{group: "wardle.example.com", version: "v1beta1", resource: "flunders", kind: "Flunder", namespaced: true,
-		content: `"spec":{"flunderReference":"other"}`, stringField: []string{"spec", "flunderReference"},
-		hostile: []string{
-			`"spec":{"flunderReference":"a","fischerReference":"b"}`,
-			`"spec":{"referenceType":"Fischerman","fischerReference":"b"}`,
-			`"spec":{"flunderReference":"../../etc/passwd"}`,
-			`"spec":{"referenceType":"Flunder"}`,
-		}},
-	{group: "wardle.example.com", version: "v1alpha1", resource: "flunders", kind: "Flunder", namespaced: true,
-		content: `"spec":{"reference":"other"}`, stringField: []string{"spec", "reference"},
-		hostile: []string{
-			`"spec":{"reference":"b","referenceType":"Fischerman"}`,
-			`"spec":{"reference":"UPPER_CASE"}`,
-			`"spec":{"reference":"` + strings.Repeat("a", 300) + `"}`,
-			`"spec":{"referenceType":"Fischer"}`,
-		}},
-	{group: "wardle.example.com", version: "v1beta1", resource: "fischers", kind: "Fischer", namespaced: false,
-		content: `"disallowedFlunders":["a"]`, stringField: []string{"disallowedFlunders"},
-		hostile: []string{
-			`"disallowedFlunders":["a","a"]`,
-			`"disallowedFlunders":[""]`,
-			`"disallowedFlunders":["Not/A/Name"]`,
-		}},
-	{group: "wardle.example.com", version: "v1alpha1", resource: "fischers", kind: "Fischer", namespaced: false,
-		content: `"disallowedFlunders":["a"]`, stringField: []string{"disallowedFlunders"},
-		hostile: []string{
-			`"disallowedFlunders":["b","b","b"]`,
-			`"disallowedFlunders":[" x "]`,
-		}},
-}
+// endpoints are every served kind in every served version (apitesting.Kinds).
+var endpoints = func() []endpoint {
+	var all []endpoint
+	for _, k := range apitesting.Kinds {
+		for _, v := range k.Versions {
+			all = append(all, endpoint{group: k.Resource.Group, version: v.Version, resource: k.Resource.Resource, kind: k.Kind,
+				namespaced: k.Namespaced, content: v.Content, stringField: v.Field, hostile: v.Hostile})
+		}
+	}
+	return all
+}()
 
 // request is one hostile request and the status codes it may get.
 type request struct {
@@ -121,13 +82,3 @@ const (
 )
 
 func codes(c ...int) []int { return c }
-
-// Coverage returns the resources, in each version, the bad-input cases
-// are sent to.
-func Coverage() []schema.GroupVersionResource {
-	var covered []schema.GroupVersionResource
-	for _, e := range endpoints {
-		covered = append(covered, schema.GroupVersionResource{Group: e.group, Version: e.version, Resource: e.resource})
-	}
-	return covered
-}

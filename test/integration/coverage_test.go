@@ -3,7 +3,6 @@ package integration
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -15,36 +14,8 @@ import (
 	"github.com/example/extension-apiserver/pkg/apis/apitesting"
 	"github.com/example/extension-apiserver/pkg/apis/fieldlabels"
 	"github.com/example/extension-apiserver/pkg/apiserver"
-	"github.com/example/extension-apiserver/test/badinput"
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
-
-// servedKind is one declared kind in one served version.
-type servedKind struct {
-	gvk schema.GroupVersionKind
-	gvr schema.GroupVersionResource
-}
-
-// servedKinds lists every declared kind in every version its group serves.
-func servedKinds(t *testing.T) []servedKind {
-	t.Helper()
-	var served []servedKind
-	for _, g := range apiserver.Groups {
-		for _, kind := range g.Kinds {
-			gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, version := range apiserver.ServedVersions(g.Name) {
-				served = append(served, servedKind{
-					gvk: schema.GroupVersionKind{Group: g.Name, Version: version, Kind: gvks[0].Kind},
-					gvr: schema.GroupVersionResource{Group: g.Name, Version: version, Resource: kind.GroupResource().Resource},
-				})
-			}
-		}
-	}
-	return served
-}
 
 // exampleKinds are the kinds and versions of artifacts/examples, which seed
 // the fuzz test and show users each kind.
@@ -69,41 +40,37 @@ func exampleKinds(t *testing.T) map[schema.GroupVersionKind]bool {
 	return kinds
 }
 
-// TestEveryServedKindIsCovered fails, naming the kind, the version and the
-// table, when a served kind or version is missing from a test table kept by
-// hand. The round-trip and storage checks need no table: they enumerate the
-// scheme and apiserver.Groups themselves.
+// TestEveryServedKindIsCovered fails, naming the kind and the version, when
+// a served kind or version is missing from apitesting.Kinds (the one table
+// the fuzz, CRUD, bad-input and printer-column tests read) or from
+// artifacts/examples. The round-trip and storage checks need no table: they
+// enumerate the scheme and apiserver.Groups themselves.
 func TestEveryServedKindIsCovered(t *testing.T) {
+	examples := exampleKinds(t)
+	served := 0
 	for _, g := range apiserver.Groups {
 		for _, kind := range g.Kinds {
-			validator, ok := apitesting.Validators[reflect.TypeOf(kind.NewObject())]
-			if !ok || validator.Namespaced != kind.Namespaced() {
-				t.Errorf("%s is missing from the fuzz test's validators (pkg/apis/apitesting/validators.go), or has the wrong scope there", kind.GroupResource())
+			c, ok := apitesting.ForObject(kind.NewObject())
+			if !ok || c.Resource != kind.GroupResource() || c.Namespaced != kind.Namespaced() {
+				t.Errorf("%s is missing from apitesting.Kinds (pkg/apis/apitesting/kinds.go), or has the wrong resource or scope there", kind.GroupResource())
+			}
+			gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, version := range apiserver.ServedVersions(g.Name) {
+				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: gvks[0].Kind}
+				served++
+				if !slices.ContainsFunc(c.Versions, func(v apitesting.VersionCase) bool { return v.Version == version }) {
+					t.Errorf("%s %s has no case in apitesting.Kinds (pkg/apis/apitesting/kinds.go): the fuzz, CRUD, bad-input and printer-column tests miss it", gvk.Kind, gvk.GroupVersion())
+				}
+				if !examples[gvk] {
+					t.Errorf("%s %s has no example in artifacts/examples (which seed the fuzz test)", gvk.Kind, gvk.GroupVersion())
+				}
 			}
 		}
 	}
-	tables := map[string][]schema.GroupVersionResource{
-		"CRUD table (test/integration/framework/crud.go)":        framework.CRUDCoverage(),
-		"bad-input endpoints (test/badinput/cases.go)":           badinput.Coverage(),
-		"printer column cases (test/integration/tables_test.go)": printerColumnCoverage(),
-	}
-	examples := exampleKinds(t)
-	served := servedKinds(t)
-	for _, s := range served {
-		for table, covered := range tables {
-			found := false
-			for _, gvr := range covered {
-				found = found || gvr == s.gvr
-			}
-			if !found {
-				t.Errorf("%s %s (%s) is missing from the %s", s.gvk.Kind, s.gvk.GroupVersion(), s.gvr.Resource, table)
-			}
-		}
-		if !examples[s.gvk] {
-			t.Errorf("%s %s has no example in artifacts/examples (which seed the fuzz test)", s.gvk.Kind, s.gvk.GroupVersion())
-		}
-	}
-	if len(served) == 0 {
+	if served == 0 {
 		t.Fatal("no served kinds")
 	}
 }

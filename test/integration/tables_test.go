@@ -3,15 +3,16 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
 
-	wardlev1alpha1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1alpha1"
-	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
+	"github.com/example/extension-apiserver/pkg/apis/apitesting"
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
 
@@ -23,39 +24,12 @@ func header(out string) []string {
 // the header and a row it must print.
 type printerColumnCase struct {
 	args       []string
-	covers     schema.GroupVersionResource
 	wantHeader string
 	wantRow    string
 }
 
-var (
-	crontabsV1      = schema.GroupVersionResource{Group: "stable.example.com", Version: "v1", Resource: "crontabs"}
-	crontabsV1beta1 = schema.GroupVersionResource{Group: "stable.example.com", Version: "v1beta1", Resource: "crontabs"}
-	flundersV1beta1 = schema.GroupVersionResource{Group: "wardle.example.com", Version: "v1beta1", Resource: "flunders"}
-	flundersV1alpha = schema.GroupVersionResource{Group: "wardle.example.com", Version: "v1alpha1", Resource: "flunders"}
-	fischersV1beta1 = schema.GroupVersionResource{Group: "wardle.example.com", Version: "v1beta1", Resource: "fischers"}
-	fischersV1alpha = schema.GroupVersionResource{Group: "wardle.example.com", Version: "v1alpha1", Resource: "fischers"}
-)
-
-var printerColumnCases = []printerColumnCase{
-	{[]string{"get", "crontabs"}, crontabsV1, "NAME SPEC REPLICAS AGE", "my-new-cron-object * * * * */5 3"},
-	{[]string{"get", "crontabs.v1beta1.stable.example.com"}, crontabsV1beta1, "NAME SPEC REPLICAS AGE", "my-new-cron-object * * * * */5 3"},
-	{[]string{"get", "ct", "-o", "wide"}, crontabsV1, "NAME SPEC REPLICAS AGE IMAGE SUSPEND", "my-awesome-cron-image false"},
-	{[]string{"get", "flunders"}, flundersV1beta1, "NAME REFERENCE TYPE AGE", "f fish Fischer"},
-	{[]string{"get", "flunders.v1alpha1.wardle.example.com"}, flundersV1alpha, "NAME REFERENCE TYPE AGE", "f fish Fischer"},
-	{[]string{"get", "fischers"}, fischersV1beta1, "NAME DISALLOWED AGE", "fish 2"},
-	{[]string{"get", "fischers.v1alpha1.wardle.example.com"}, fischersV1alpha, "NAME DISALLOWED AGE", "fish 2"},
-}
-
-// printerColumnCoverage is what TestPrinterColumns covers.
-func printerColumnCoverage() []schema.GroupVersionResource {
-	var covered []schema.GroupVersionResource
-	for _, tc := range printerColumnCases {
-		covered = append(covered, tc.covers)
-	}
-	return covered
-}
-
+// TestPrinterColumns creates an object of every served kind in every
+// version (apitesting.Kinds) and reads it back with kubectl get.
 func TestPrinterColumns(t *testing.T) {
 	s := framework.StartServer(t, framework.ServerConfig{})
 	ctx := context.Background()
@@ -63,15 +37,31 @@ func TestPrinterColumns(t *testing.T) {
 	if _, err := cs.StableV1().CronTabs("default").Create(ctx, seedCronTab("my-new-cron-object"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.WardleV1beta1().Flunders("default").Create(ctx, &wardlev1beta1.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "f"},
-		Spec: wardlev1beta1.FlunderSpec{FischerReference: "fish"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	cases := []printerColumnCase{
+		{[]string{"get", "ct", "my-new-cron-object", "-o", "wide"}, "NAME SPEC REPLICAS AGE IMAGE SUSPEND", "my-awesome-cron-image false"},
 	}
-	if _, err := cs.WardleV1alpha1().Fischers().Create(ctx, fischerNamed("fish", "a", "b"), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	dc := dynamic.NewForConfigOrDie(s.Config)
+	for _, k := range apitesting.Kinds {
+		for _, v := range k.Versions {
+			name := "table-" + v.Version
+			object := &unstructured.Unstructured{}
+			if err := json.Unmarshal([]byte(fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"name":%q},%s}`,
+				k.Resource.Group+"/"+v.Version, k.Kind, name, v.Content)), &object.Object); err != nil {
+				t.Fatal(err)
+			}
+			client := dc.Resource(k.GroupVersionResource(v.Version)).Namespace("default")
+			if !k.Namespaced {
+				client = dc.Resource(k.GroupVersionResource(v.Version)).Namespace("")
+			}
+			if _, err := client.Create(ctx, object, metav1.CreateOptions{}); err != nil {
+				t.Fatalf("creating %s %s: %v", k.Kind, v.Version, err)
+			}
+			cases = append(cases, printerColumnCase{[]string{"get", k.Resource.Resource + "." + v.Version + "." + k.Resource.Group, name},
+				v.Columns, name + " " + v.Row})
+		}
 	}
 
-	for _, tc := range printerColumnCases {
+	for _, tc := range cases {
 		out, errOut, err := s.Kubectl(t, tc.args...)
 		if err != nil {
 			t.Fatalf("kubectl %v: %v %s", tc.args, err, errOut)
@@ -105,8 +95,4 @@ func TestPrinterColumns(t *testing.T) {
 	if len(event.Object.ColumnDefinitions) != 6 || event.Object.ColumnDefinitions[1].Name != "Spec" {
 		t.Errorf("table watch columns: %+v", event.Object.ColumnDefinitions)
 	}
-}
-
-func fischerNamed(name string, disallowed ...string) *wardlev1alpha1.Fischer {
-	return &wardlev1alpha1.Fischer{ObjectMeta: metav1.ObjectMeta{Name: name}, DisallowedFlunders: disallowed}
 }

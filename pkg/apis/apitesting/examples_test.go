@@ -7,16 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/example/extension-apiserver/pkg/apis/apitesting"
 	"github.com/example/extension-apiserver/pkg/apis/stable"
 	stableinstall "github.com/example/extension-apiserver/pkg/apis/stable/install"
-	stablevalidation "github.com/example/extension-apiserver/pkg/apis/stable/validation"
 	"github.com/example/extension-apiserver/pkg/apis/wardle"
 	wardleinstall "github.com/example/extension-apiserver/pkg/apis/wardle/install"
-	wardlevalidation "github.com/example/extension-apiserver/pkg/apis/wardle/validation"
 )
 
 // TestExamples decodes every YAML file in artifacts/examples into the hub
@@ -46,19 +45,14 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			var errs field.ErrorList
-			switch o := obj.(type) {
-			case *stable.CronTab:
-				o.Namespace = "default"
-				errs = stablevalidation.ValidateCronTab(o)
-			case *wardle.Flunder:
-				o.Namespace = "default"
-				errs = wardlevalidation.ValidateFlunder(o)
-			case *wardle.Fischer:
-				errs = wardlevalidation.ValidateFischer(o)
-			default:
-				t.Fatalf("unexpected type %T", obj)
+			kind, served := apitesting.ForObject(obj)
+			if !served {
+				t.Fatalf("%T is not a served kind", obj)
 			}
+			if kind.Namespaced {
+				obj.(metav1.Object).SetNamespace("default")
+			}
+			errs := kind.Validator.Validate(obj)
 			var fields []string
 			for _, e := range errs {
 				fields = append(fields, e.Field)

@@ -3,7 +3,6 @@ package apitesting_test
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -56,18 +55,18 @@ func FuzzDecodeConvertValidate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		validator, served := apitesting.Validators[reflect.TypeOf(obj)]
+		kind, served := apitesting.ForObject(obj)
 		if !served {
 			return // lists and other registered types
 		}
-		if o := obj.(metav1.Object); validator.Namespaced && o.GetNamespace() == "" {
+		if o := obj.(metav1.Object); kind.Namespaced && o.GetNamespace() == "" {
 			o.SetNamespace("default")
 		}
 		gvks, _, err := scheme.ObjectKinds(obj)
 		if err != nil {
 			t.Fatal(err)
 		}
-		errs, group := validator.Validate(obj), gvks[0].Group
+		errs, group := kind.Validator.Validate(obj), gvks[0].Group
 		if len(errs) != 0 {
 			return
 		}

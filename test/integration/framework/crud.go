@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,67 +16,46 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
+
+	"github.com/example/extension-apiserver/pkg/apis/apitesting"
 )
 
-// kindVersion is one kind in one served version, with a valid object and a
-// string field that updates and patches change.
+// kindVersion is one kind in one served version (apitesting.Kinds).
 type kindVersion struct {
+	apitesting.VersionCase
 	gvr        schema.GroupVersionResource
 	kind       string
 	namespaced bool
-	object     string   // JSON without apiVersion, kind and metadata
-	field      []string // path of a string field to change
-	// patches return a merge, JSON and strategic merge patch setting field to v.
-	mergePatch, jsonPatch func(v string) string
-	// defaulted is a field path and the value defaulting gives it.
-	defaultedPath  []string
-	defaultedValue any
-}
-
-func specField(name string) (path []string, merge, jsonPatch func(string) string) {
-	return []string{"spec", name},
-		func(v string) string { return fmt.Sprintf(`{"spec":{%q:%q}}`, name, v) },
-		func(v string) string { return fmt.Sprintf(`[{"op":"replace","path":"/spec/%s","value":%q}]`, name, v) }
 }
 
 func allKindVersions() []kindVersion {
 	var kvs []kindVersion
-	add := func(group, version, resource, kind string, namespaced bool, object, field string, defaultedPath []string, defaultedValue any) {
-		kv := kindVersion{gvr: schema.GroupVersionResource{Group: group, Version: version, Resource: resource}, kind: kind,
-			namespaced: namespaced, object: object, defaultedPath: defaultedPath, defaultedValue: defaultedValue}
-		if field == "disallowedFlunders" {
-			kv.field = []string{"disallowedFlunders"}
-			kv.mergePatch = func(v string) string { return fmt.Sprintf(`{"disallowedFlunders":[%q]}`, v) }
-			kv.jsonPatch = func(v string) string {
-				return fmt.Sprintf(`[{"op":"replace","path":"/disallowedFlunders/0","value":%q}]`, v)
-			}
-		} else {
-			kv.field, kv.mergePatch, kv.jsonPatch = specField(field)
+	for _, k := range apitesting.Kinds {
+		for _, v := range k.Versions {
+			kvs = append(kvs, kindVersion{VersionCase: v, gvr: k.GroupVersionResource(v.Version), kind: k.Kind, namespaced: k.Namespaced})
 		}
-		kvs = append(kvs, kv)
 	}
-	add("stable.example.com", "v1", "crontabs", "CronTab", true,
-		`"spec":{"cronSpec":"* * * * */5","image":"image-a"}`, "image", []string{"spec", "replicas"}, int64(1))
-	add("stable.example.com", "v1beta1", "crontabs", "CronTab", true,
-		`"spec":{"schedule":"0 * * * *","image":"image-a"}`, "image", []string{"spec", "replicas"}, int64(1))
-	add("wardle.example.com", "v1beta1", "flunders", "Flunder", true,
-		`"spec":{"flunderReference":"other-a"}`, "flunderReference", []string{"spec", "referenceType"}, "Flunder")
-	add("wardle.example.com", "v1alpha1", "flunders", "Flunder", true,
-		`"spec":{"reference":"other-a"}`, "reference", []string{"spec", "referenceType"}, "Flunder")
-	add("wardle.example.com", "v1beta1", "fischers", "Fischer", false,
-		`"disallowedFlunders":["banned-a"]`, "disallowedFlunders", nil, nil)
-	add("wardle.example.com", "v1alpha1", "fischers", "Fischer", false,
-		`"disallowedFlunders":["banned-a"]`, "disallowedFlunders", nil, nil)
 	return kvs
 }
 
-// CRUDCoverage returns the resources, in each version, RunCRUD exercises.
-func CRUDCoverage() []schema.GroupVersionResource {
-	var covered []schema.GroupVersionResource
-	for _, kv := range allKindVersions() {
-		covered = append(covered, kv.gvr)
+// mergePatch and jsonPatch set the kind's field to v.
+func (kv kindVersion) mergePatch(v string) string {
+	value, _ := json.Marshal(v)
+	if kv.FieldIsList() {
+		value = []byte("[" + string(value) + "]")
 	}
-	return covered
+	for i := len(kv.Field) - 1; i >= 0; i-- {
+		value = []byte(fmt.Sprintf(`{%q:%s}`, kv.Field[i], value))
+	}
+	return string(value)
+}
+
+func (kv kindVersion) jsonPatch(v string) string {
+	path := "/" + strings.Join(kv.Field, "/")
+	if kv.FieldIsList() {
+		path += "/0"
+	}
+	return fmt.Sprintf(`[{"op":"replace","path":%q,"value":%q}]`, path, v)
 }
 
 func (kv kindVersion) client(dc dynamic.Interface) dynamic.ResourceInterface {
@@ -90,7 +70,7 @@ func (kv kindVersion) newObject(t *testing.T, name string) *unstructured.Unstruc
 	// CronTabs opt out of the CronTabCleanup finalizer, which a controller
 	// would have to remove before a delete completes.
 	body := fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"name":%q,"annotations":{"stable.example.com/skip-cleanup":"true"}},%s}`,
-		kv.gvr.GroupVersion().String(), kv.kind, name, kv.object)
+		kv.gvr.GroupVersion().String(), kv.kind, name, kv.Content)
 	u := &unstructured.Unstructured{}
 	if err := json.Unmarshal([]byte(body), &u.Object); err != nil {
 		t.Fatal(err)
@@ -100,24 +80,24 @@ func (kv kindVersion) newObject(t *testing.T, name string) *unstructured.Unstruc
 
 func (kv kindVersion) fieldValue(t *testing.T, u *unstructured.Unstructured) string {
 	t.Helper()
-	if kv.field[0] == "disallowedFlunders" {
-		list, _, _ := unstructured.NestedStringSlice(u.Object, kv.field...)
+	if kv.FieldIsList() {
+		list, _, _ := unstructured.NestedStringSlice(u.Object, kv.Field...)
 		if len(list) != 1 {
-			t.Fatalf("disallowedFlunders = %v, want one entry", list)
+			t.Fatalf("%v = %v, want one entry", kv.Field, list)
 		}
 		return list[0]
 	}
-	v, _, _ := unstructured.NestedString(u.Object, kv.field...)
+	v, _, _ := unstructured.NestedString(u.Object, kv.Field...)
 	return v
 }
 
 func (kv kindVersion) setField(t *testing.T, u *unstructured.Unstructured, v string) {
 	t.Helper()
 	var err error
-	if kv.field[0] == "disallowedFlunders" {
-		err = unstructured.SetNestedStringSlice(u.Object, []string{v}, kv.field...)
+	if kv.FieldIsList() {
+		err = unstructured.SetNestedStringSlice(u.Object, []string{v}, kv.Field...)
 	} else {
-		err = unstructured.SetNestedField(u.Object, v, kv.field...)
+		err = unstructured.SetNestedField(u.Object, v, kv.Field...)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -143,9 +123,9 @@ func RunCRUD(t *testing.T, config *rest.Config) {
 			if created.GetAPIVersion() != kv.gvr.GroupVersion().String() || created.GetGeneration() != 1 || created.GetUID() == "" {
 				t.Errorf("created: apiVersion %s, generation %d, uid %q", created.GetAPIVersion(), created.GetGeneration(), created.GetUID())
 			}
-			if kv.defaultedPath != nil {
-				if got, _, _ := unstructured.NestedFieldNoCopy(created.Object, kv.defaultedPath...); got != kv.defaultedValue {
-					t.Errorf("%v = %v (%T), want the default %v", kv.defaultedPath, got, got, kv.defaultedValue)
+			if kv.Defaulted != nil {
+				if got, _, _ := unstructured.NestedFieldNoCopy(created.Object, kv.Defaulted...); got != kv.DefaultedValue {
+					t.Errorf("%v = %v (%T), want the default %v", kv.Defaulted, got, got, kv.DefaultedValue)
 				}
 			}
 
