@@ -12,6 +12,7 @@ import (
 	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
 	"github.com/example/extension-apiserver/pkg/registry"
 	"github.com/example/extension-apiserver/pkg/registry/stable/crontab"
+	"github.com/example/extension-apiserver/pkg/registry/stable/crontabclass"
 	"github.com/example/extension-apiserver/pkg/registry/wardle/fischer"
 	"github.com/example/extension-apiserver/pkg/registry/wardle/flunder"
 )
@@ -38,7 +39,7 @@ var Groups = []Group{
 	{
 		Name:                  stable.GroupName,
 		DefaultStorageVersion: stablev1.SchemeGroupVersion.Version,
-		Kinds:                 []registry.Served{crontab.Kind},
+		Kinds:                 []registry.Served{crontab.Kind, crontabclass.Kind},
 	},
 	{
 		Name:                  wardle.GroupName,

@@ -113,6 +113,17 @@ var Kinds = []KindCase{
 				},
 				Columns: "NAME SPEC REPLICAS AGE", Row: "0 * * * * 1"},
 		}},
+	{Resource: schema.GroupResource{Group: "stable.example.com", Resource: "crontabclasses"}, Kind: "CronTabClass", Namespaced: false,
+		Validator: validator(stablevalidation.ValidateCronTabClass),
+		Versions: []VersionCase{
+			{Version: "v1", Content: `"spec":{"description":"a"}`, Field: []string{"spec", "description"},
+				Defaulted: []string{"spec", "maxReplicas"}, DefaultedValue: int64(10),
+				Hostile: []string{`"spec":{"maxReplicas":0}`, `"spec":{"maxReplicas":11}`, `"spec":{"description":"` + strings.Repeat("d", 1025) + `"}`},
+				Columns: "NAME MAX REPLICAS AGE", Row: "10"},
+			{Version: "v1beta1", Content: `"spec":{"maxReplicas":3,"description":"a"}`, Field: []string{"spec", "description"},
+				Hostile: []string{`"spec":{"maxReplicas":-1}`, `"spec":{"maxReplicas":"3"}`},
+				Columns: "NAME MAX REPLICAS AGE", Row: "3"},
+		}},
 	{Resource: schema.GroupResource{Group: "wardle.example.com", Resource: "flunders"}, Kind: "Flunder", Namespaced: true,
 		Validator: validator(wardlevalidation.ValidateFlunder),
 		Versions: []VersionCase{

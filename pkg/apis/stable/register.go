@@ -34,6 +34,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&CronTabList{},
 		&CronTabSchedule{},
 		&CronTabScheduleOptions{},
+		&CronTabClass{},
+		&CronTabClassList{},
 	)
 	return nil
 }

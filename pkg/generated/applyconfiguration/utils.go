@@ -40,6 +40,12 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 	// Group=stable.example.com, Version=v1
 	case v1.SchemeGroupVersion.WithKind("CronTab"):
 		return &stablev1.CronTabApplyConfiguration{}
+	case v1.SchemeGroupVersion.WithKind("CronTabClass"):
+		return &stablev1.CronTabClassApplyConfiguration{}
+	case v1.SchemeGroupVersion.WithKind("CronTabClassSpec"):
+		return &stablev1.CronTabClassSpecApplyConfiguration{}
+	case v1.SchemeGroupVersion.WithKind("CronTabClassStatus"):
+		return &stablev1.CronTabClassStatusApplyConfiguration{}
 	case v1.SchemeGroupVersion.WithKind("CronTabSpec"):
 		return &stablev1.CronTabSpecApplyConfiguration{}
 	case v1.SchemeGroupVersion.WithKind("CronTabStatus"):
@@ -48,6 +54,12 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		// Group=stable.example.com, Version=v1beta1
 	case v1beta1.SchemeGroupVersion.WithKind("CronTab"):
 		return &stablev1beta1.CronTabApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("CronTabClass"):
+		return &stablev1beta1.CronTabClassApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("CronTabClassSpec"):
+		return &stablev1beta1.CronTabClassSpecApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("CronTabClassStatus"):
+		return &stablev1beta1.CronTabClassStatusApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("CronTabSpec"):
 		return &stablev1beta1.CronTabSpecApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("CronTabStatus"):

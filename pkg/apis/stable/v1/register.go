@@ -38,6 +38,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&CronTabList{},
 		&CronTabSchedule{},
 		&CronTabScheduleOptions{},
+		&CronTabClass{},
+		&CronTabClassList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
@@ -48,6 +50,9 @@ func addDefaultingFuncs(scheme *runtime.Scheme) error {
 }
 
 func addFieldLabelConversions(scheme *runtime.Scheme) error {
+	if err := fieldlabels.Register(scheme, SchemeGroupVersion.WithKind("CronTabClass"), false, nil); err != nil {
+		return err
+	}
 	return fieldlabels.Register(scheme, SchemeGroupVersion.WithKind("CronTab"), true, map[string]string{
 		"spec.cronSpec":   "spec.cronSpec",
 		"spec.image":      "spec.image",

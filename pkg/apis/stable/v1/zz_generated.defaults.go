@@ -30,6 +30,8 @@ import (
 // All generated defaulters are covering - they call all nested defaulters.
 func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&CronTab{}, func(obj interface{}) { SetObjectDefaults_CronTab(obj.(*CronTab)) })
+	scheme.AddTypeDefaultingFunc(&CronTabClass{}, func(obj interface{}) { SetObjectDefaults_CronTabClass(obj.(*CronTabClass)) })
+	scheme.AddTypeDefaultingFunc(&CronTabClassList{}, func(obj interface{}) { SetObjectDefaults_CronTabClassList(obj.(*CronTabClassList)) })
 	scheme.AddTypeDefaultingFunc(&CronTabList{}, func(obj interface{}) { SetObjectDefaults_CronTabList(obj.(*CronTabList)) })
 	return nil
 }
@@ -42,6 +44,20 @@ func SetObjectDefaults_CronTab(in *CronTab) {
 	if in.Spec.Suspend == nil {
 		var ptrVar1 bool = false
 		in.Spec.Suspend = &ptrVar1
+	}
+}
+
+func SetObjectDefaults_CronTabClass(in *CronTabClass) {
+	if in.Spec.MaxReplicas == nil {
+		var ptrVar1 int32 = 10
+		in.Spec.MaxReplicas = &ptrVar1
+	}
+}
+
+func SetObjectDefaults_CronTabClassList(in *CronTabClassList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_CronTabClass(a)
 	}
 }
 

@@ -27,6 +27,26 @@ func (in CronTab) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in CronTabClass) OpenAPIModelName() string {
+	return "com.example.stable.v1.CronTabClass"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in CronTabClassList) OpenAPIModelName() string {
+	return "com.example.stable.v1.CronTabClassList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in CronTabClassSpec) OpenAPIModelName() string {
+	return "com.example.stable.v1.CronTabClassSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in CronTabClassStatus) OpenAPIModelName() string {
+	return "com.example.stable.v1.CronTabClassStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in CronTabList) OpenAPIModelName() string {
 	return "com.example.stable.v1.CronTabList"
 }

@@ -49,7 +49,27 @@ var schemaYAML = typed.YAMLObject(`types:
     elementType:
       namedType: __untyped_deduced_
     elementRelationship: separable
+- name: com.github.example.extension-apiserver.pkg.apis.stable.v1.CronTabClass
+  scalar: untyped
+  list:
+    elementType:
+      namedType: __untyped_atomic_
+    elementRelationship: atomic
+  map:
+    elementType:
+      namedType: __untyped_deduced_
+    elementRelationship: separable
 - name: com.github.example.extension-apiserver.pkg.apis.stable.v1beta1.CronTab
+  scalar: untyped
+  list:
+    elementType:
+      namedType: __untyped_atomic_
+    elementRelationship: atomic
+  map:
+    elementType:
+      namedType: __untyped_deduced_
+    elementRelationship: separable
+- name: com.github.example.extension-apiserver.pkg.apis.stable.v1beta1.CronTabClass
   scalar: untyped
   list:
     elementType:

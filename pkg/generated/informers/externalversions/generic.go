@@ -58,10 +58,14 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 	// Group=stable.example.com, Version=v1
 	case v1.SchemeGroupVersion.WithResource("crontabs"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stable().V1().CronTabs().Informer()}, nil
+	case v1.SchemeGroupVersion.WithResource("crontabclasses"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Stable().V1().CronTabClasses().Informer()}, nil
 
 		// Group=stable.example.com, Version=v1beta1
 	case v1beta1.SchemeGroupVersion.WithResource("crontabs"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stable().V1beta1().CronTabs().Informer()}, nil
+	case v1beta1.SchemeGroupVersion.WithResource("crontabclasses"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Stable().V1beta1().CronTabClasses().Informer()}, nil
 
 		// Group=wardle.example.com, Version=v1alpha1
 	case v1alpha1.SchemeGroupVersion.WithResource("fischers"):

@@ -25,3 +25,7 @@ type CronTabListerExpansion interface{}
 // CronTabNamespaceListerExpansion allows custom methods to be added to
 // CronTabNamespaceLister.
 type CronTabNamespaceListerExpansion interface{}
+
+// CronTabClassListerExpansion allows custom methods to be added to
+// CronTabClassLister.
+type CronTabClassListerExpansion interface{}

@@ -26,6 +26,8 @@ import (
 type Interface interface {
 	// CronTabs returns a CronTabInformer.
 	CronTabs() TypedCronTabInformer
+	// CronTabClasses returns a CronTabClassInformer.
+	CronTabClasses() TypedCronTabClassInformer
 }
 
 type version struct {
@@ -42,4 +44,9 @@ func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakList
 // CronTabs returns a TypedCronTabInformer.
 func (v *version) CronTabs() TypedCronTabInformer {
 	return &cronTabInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// CronTabClasses returns a TypedCronTabClassInformer.
+func (v *version) CronTabClasses() TypedCronTabClassInformer {
+	return &cronTabClassInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
 }

@@ -29,6 +29,7 @@ import (
 type StableV1Interface interface {
 	RESTClient() rest.Interface
 	CronTabsGetter
+	CronTabClassesGetter
 }
 
 // StableV1Client is used to interact with features provided by the stable.example.com group.
@@ -38,6 +39,10 @@ type StableV1Client struct {
 
 func (c *StableV1Client) CronTabs(namespace string) CronTabInterface {
 	return newCronTabs(c, namespace)
+}
+
+func (c *StableV1Client) CronTabClasses() CronTabClassInterface {
+	return newCronTabClasses(c)
 }
 
 // NewForConfig creates a new StableV1Client for the given config.

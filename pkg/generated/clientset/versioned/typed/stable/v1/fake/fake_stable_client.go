@@ -32,6 +32,10 @@ func (c *FakeStableV1) CronTabs(namespace string) v1.CronTabInterface {
 	return newFakeCronTabs(c, namespace)
 }
 
+func (c *FakeStableV1) CronTabClasses() v1.CronTabClassInterface {
+	return newFakeCronTabClasses(c)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeStableV1) RESTClient() rest.Interface {

@@ -32,6 +32,10 @@ func (c *FakeStableV1beta1) CronTabs(namespace string) v1beta1.CronTabInterface 
 	return newFakeCronTabs(c, namespace)
 }
 
+func (c *FakeStableV1beta1) CronTabClasses() v1beta1.CronTabClassInterface {
+	return newFakeCronTabClasses(c)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeStableV1beta1) RESTClient() rest.Interface {
