@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 
+	"github.com/example/extension-apiserver/pkg/apis/stable"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 )
@@ -75,6 +77,47 @@ func TestCronTabReplicaLimitThroughTheAggregator(t *testing.T) {
 	_, err = adminClientset(t).StableV1().CronTabs("default").Create(ctx, crontabWith("over-default", "busybox", defaultMaxReplicas+1), metav1.CreateOptions{})
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "defaultMaxReplicas") {
 		t.Errorf("%d replicas with a default of %d: %v", defaultMaxReplicas+1, defaultMaxReplicas, err)
+	}
+}
+
+// TestCronTabClassLimitThroughTheAggregator: a CronTab labelled with a
+// CronTabClass may not have more replicas than the class allows, whether
+// created or scaled, and may not name a class that does not exist.
+func TestCronTabClassLimitThroughTheAggregator(t *testing.T) {
+	kubectl(t, "apply", "-f", "../../artifacts/examples/crontabclass-v1.yaml") // "small": maxReplicas 2
+	if out := strings.Join(strings.Fields(kubectl(t, "get", "ctc", "small")), " "); !strings.Contains(out, "MAX REPLICAS AGE small 2") {
+		t.Errorf("kubectl get ctc small = %q", out)
+	}
+	kubectl(t, "create", "namespace", "classes")
+	ctx := context.Background()
+	crontabs := adminClientset(t).StableV1().CronTabs("classes")
+	ofClass := func(name, class string, replicas int32) *stablev1.CronTab {
+		c := crontabWith(name, "busybox", replicas)
+		c.Labels = map[string]string{stable.ClassLabel: class}
+		return c
+	}
+	err := eventually(t, func() error { // until the server's informer has the class
+		_, err := crontabs.Create(ctx, ofClass("over-class", "small", 3), metav1.CreateOptions{})
+		if apierrors.IsForbidden(err) && strings.Contains(err.Error(), `CronTabClass "small"`) {
+			return nil
+		}
+		if err == nil {
+			_ = crontabs.Delete(ctx, "over-class", metav1.DeleteOptions{})
+		}
+		return fmt.Errorf("3 replicas in a class allowing 2: %v", err)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := crontabs.Create(ctx, ofClass("in-class", "small", 2), metav1.CreateOptions{}); err != nil {
+		t.Fatalf("2 replicas in a class allowing 2: %v", err)
+	}
+	_, err = cluster.Kubectl(ctx, "scale", "crontabs.stable.example.com", "in-class", "--namespace=classes", "--replicas=3")
+	if err == nil || !strings.Contains(err.Error(), `set by CronTabClass "small"`) {
+		t.Errorf("kubectl scale beyond the class's limit: %v", err)
+	}
+	if _, err := crontabs.Create(ctx, ofClass("misspelt", "smal", 1), metav1.CreateOptions{}); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("a CronTab naming a missing class: %v, want 403", err)
 	}
 }
 

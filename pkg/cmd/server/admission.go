@@ -60,7 +60,7 @@ func registerAdmissionPlugins(a *genericoptions.AdmissionOptions) {
 }
 
 // admissionInitializers gives plugins the informers of this server's own
-// API groups, read through its loopback client.
+// API groups and a metadata client, both through its loopback client.
 func (o *Options) admissionInitializers(c *genericapiserver.RecommendedConfig) ([]admission.PluginInitializer, error) {
 	client, err := clientset.NewForConfig(c.LoopbackClientConfig)
 	if err != nil {
@@ -71,7 +71,7 @@ func (o *Options) admissionInitializers(c *genericapiserver.RecommendedConfig) (
 		return nil, err
 	}
 	o.extensionInformers = informers.NewSharedInformerFactory(client, 10*time.Minute)
-	return []admission.PluginInitializer{initializer.New(o.extensionInformers), initializer.NewQuota(metadataClient, quotaResources())}, nil
+	return []admission.PluginInitializer{initializer.New(o.extensionInformers, metadataClient), initializer.NewQuota(metadataClient, quotaResources())}, nil
 }
 
 // startExtensionInformers starts, once the server serves, the informers

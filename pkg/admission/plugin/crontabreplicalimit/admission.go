@@ -1,5 +1,5 @@
 // Package crontabreplicalimit refuses CronTabs, and scalings of them, with
-// more replicas than their namespace allows.
+// more replicas than their namespace or their CronTabClass allows.
 package crontabreplicalimit
 
 import (
@@ -16,9 +16,12 @@ import (
 	genericinitializer "k8s.io/apiserver/pkg/admission/initializer"
 	kubeinformers "k8s.io/client-go/informers"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/metadata"
 
 	"github.com/example/extension-apiserver/pkg/admission/informersync"
+	"github.com/example/extension-apiserver/pkg/admission/initializer"
 	"github.com/example/extension-apiserver/pkg/apis/stable"
+	stablelisters "github.com/example/extension-apiserver/pkg/generated/listers/stable/v1"
 )
 
 const (
@@ -44,12 +47,16 @@ type Plugin struct {
 	*admission.Handler
 	config     *Configuration
 	namespaces corelisters.NamespaceLister
+	classes    stablelisters.CronTabClassLister
+	crontabs   metadata.Getter
 	gate       *informersync.Gate
 }
 
 var (
 	_ admission.ValidationInterface                       = &Plugin{}
 	_ genericinitializer.WantsExternalKubeInformerFactory = &Plugin{}
+	_ initializer.WantsExtensionInformerFactory           = &Plugin{}
+	_ initializer.WantsLoopbackMetadataClient             = &Plugin{}
 )
 
 // New returns the plugin; requests wait at most syncTimeout for the
@@ -67,16 +74,19 @@ func (p *Plugin) SetExternalKubeInformerFactory(f kubeinformers.SharedInformerFa
 }
 
 // ValidateInitialization checks that the plugin got the namespace informer,
-// which only a kube-apiserver provides.
+// which only a kube-apiserver provides, and this server's classes and client.
 func (p *Plugin) ValidateInitialization() error {
 	if p.namespaces == nil {
 		return fmt.Errorf("%s needs the namespaces of a kube-apiserver (aggregated mode)", PluginName)
+	}
+	if p.classes == nil || p.crontabs == nil {
+		return fmt.Errorf("%s needs the CronTabClass informer and the loopback client of this server", PluginName)
 	}
 	return nil
 }
 
 // Validate refuses a CronTab, or a Scale of one, that a write takes above
-// the limit. As ResourceQuota does for usage, an update that does not raise
+// the lower of its namespace's limit and its class's. As ResourceQuota does for usage, an update that does not raise
 // replicas passes even when they are already above a limit lowered since:
 // labels, finalizer removal and scaling down must keep working.
 func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
@@ -101,6 +111,13 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 	limit, source, err := p.limit(a.GetNamespace())
 	if err != nil {
 		return admission.NewForbidden(a, err)
+	}
+	classLimit, classSource, err := p.classLimit(ctx, a)
+	if err != nil {
+		return admission.NewForbidden(a, err)
+	}
+	if classLimit != nil && (limit == nil || *classLimit < *limit) {
+		limit, source = classLimit, classSource
 	}
 	if limit != nil && replicas > *limit {
 		return admission.NewForbidden(a, fmt.Errorf("%s: spec.replicas %d exceeds the limit of %d set by %s", PluginName, replicas, *limit, source))

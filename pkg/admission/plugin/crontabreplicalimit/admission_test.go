@@ -48,6 +48,7 @@ func plugin(t *testing.T, config *Configuration, namespaces ...*corev1.Namespace
 	factory := kubeinformers.NewSharedInformerFactory(client, 0)
 	p := New(config, time.Second)
 	p.SetExternalKubeInformerFactory(factory)
+	extensionFactory := withClasses(t, p)
 	if err := p.ValidateInitialization(); err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +56,8 @@ func plugin(t *testing.T, config *Configuration, namespaces ...*corev1.Namespace
 	t.Cleanup(func() { close(stop) })
 	factory.Start(stop)
 	factory.WaitForCacheSync(stop)
+	extensionFactory.Start(stop)
+	extensionFactory.WaitForCacheSync(stop)
 	return p
 }
 
@@ -115,12 +118,18 @@ func TestCronTabReplicaLimitWithoutDefault(t *testing.T) {
 func TestCronTabReplicaLimitNotSynced(t *testing.T) {
 	p := New(&Configuration{}, 100*time.Millisecond)
 	p.SetExternalKubeInformerFactory(kubeinformers.NewSharedInformerFactory(kubefake.NewSimpleClientset(), 0))
+	withClasses(t, p)
 	err := p.Validate(context.Background(), attributes(crontab(1), "plain", "", admission.Create), nil)
 	if status, ok := err.(apierrors.APIStatus); !ok || status.Status().Code != http.StatusServiceUnavailable {
 		t.Errorf("before the namespace informer synced: %v, want 503", err)
 	}
 	if New(&Configuration{}, time.Second).ValidateInitialization() == nil {
 		t.Error("without the namespace informer (standalone) the plugin must refuse to start")
+	}
+	withoutClasses := New(&Configuration{}, time.Second)
+	withoutClasses.SetExternalKubeInformerFactory(kubeinformers.NewSharedInformerFactory(kubefake.NewSimpleClientset(), 0))
+	if withoutClasses.ValidateInitialization() == nil {
+		t.Error("without the CronTabClass informer and the loopback client the plugin must refuse to start")
 	}
 }
 
