@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -18,16 +19,18 @@ import (
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
 
-// deprecatedVersions are the versions the API lifecycle deprecates, with
-// the warning each kind gets.
-var deprecatedVersions = map[schema.GroupVersion]map[string]string{
-	{Group: "wardle.example.com", Version: "v1alpha1"}: {
-		"flunders": "wardle.example.com/v1alpha1 Flunder is deprecated in v1.37+, unavailable in v1.40+; use wardle.example.com/v1beta1 Flunder",
-		"fischers": "wardle.example.com/v1alpha1 Fischer is deprecated in v1.37+, unavailable in v1.40+; use wardle.example.com/v1beta1 Fischer",
-	},
-	{Group: "stable.example.com", Version: "v1beta1"}: {
-		"crontabs": "stable.example.com/v1beta1 CronTab is deprecated in v1.37+, unavailable in v1.40+; use stable.example.com/v1 CronTab",
-	},
+// deprecatedVersions are the versions the API lifecycle deprecates (in
+// 1.37, for removal in 1.40), with the version that replaces them: every
+// kind of a deprecated version must warn, a kind added later included.
+var deprecatedVersions = map[schema.GroupVersion]schema.GroupVersion{
+	{Group: "wardle.example.com", Version: "v1alpha1"}: {Group: "wardle.example.com", Version: "v1beta1"},
+	{Group: "stable.example.com", Version: "v1beta1"}:  {Group: "stable.example.com", Version: "v1"},
+}
+
+// deprecationWarning is the warning kind gets in gv, if gv is deprecated.
+func deprecationWarning(gv schema.GroupVersion, kind string) (string, bool) {
+	replacement, deprecated := deprecatedVersions[gv]
+	return fmt.Sprintf("%s %s is deprecated in v1.37+, unavailable in v1.40+; use %s %s", gv, kind, replacement, kind), deprecated
 }
 
 // TestDeprecationWarnings lists every resource in every served version:
@@ -45,12 +48,16 @@ func TestDeprecationWarnings(t *testing.T) {
 	for _, g := range apiserver.Groups {
 		for _, version := range apiserver.ServedVersions(g.Name) {
 			gv := schema.GroupVersion{Group: g.Name, Version: version}
-			for resource := range g.Resources() {
+			for resource, kind := range g.Resources() {
 				if _, err := dc.Resource(gv.WithResource(resource)).List(ctx, metav1.ListOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				got := seen.Take()
-				want, deprecated := deprecatedVersions[gv][resource]
+				gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, deprecated := deprecationWarning(gv, gvks[0].Kind)
 				switch {
 				case deprecated && (len(got) != 1 || got[0] != want):
 					t.Errorf("list %s in %s: warnings %q, want %q", resource, gv, got, want)
@@ -63,7 +70,7 @@ func TestDeprecationWarnings(t *testing.T) {
 
 	cs := clientset.NewForConfigOrDie(config)
 	crontabs := cs.StableV1beta1().CronTabs("default")
-	want := deprecatedVersions[stablev1beta1.SchemeGroupVersion]["crontabs"]
+	want, _ := deprecationWarning(stablev1beta1.SchemeGroupVersion, "CronTab")
 	expectWarning := func(request string, err error) {
 		t.Helper()
 		if err != nil {
@@ -90,7 +97,8 @@ func TestDeprecationWarnings(t *testing.T) {
 	expectWarning("delete", crontabs.Delete(ctx, "old", metav1.DeleteOptions{}))
 
 	_, errOut, err := s.Kubectl(t, "get", "flunders.v1alpha1.wardle.example.com")
-	if wantLine := "Warning: " + deprecatedVersions[schema.GroupVersion{Group: "wardle.example.com", Version: "v1alpha1"}]["flunders"]; err != nil || !strings.Contains(errOut, wantLine) {
+	flunderWarning, _ := deprecationWarning(schema.GroupVersion{Group: "wardle.example.com", Version: "v1alpha1"}, "Flunder")
+	if wantLine := "Warning: " + flunderWarning; err != nil || !strings.Contains(errOut, wantLine) {
 		t.Errorf("kubectl get flunders.v1alpha1: err %v, stderr %q; want %q", err, errOut, wantLine)
 	}
 	_, errOut, err = s.Kubectl(t, "get", "flunders")
