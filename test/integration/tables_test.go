@@ -3,13 +3,11 @@ package integration
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/example/extension-apiserver/pkg/apis/apitesting"
@@ -44,11 +42,7 @@ func TestPrinterColumns(t *testing.T) {
 	for _, k := range apitesting.Kinds {
 		for _, v := range k.Versions {
 			name := "table-" + v.Version
-			object := &unstructured.Unstructured{}
-			if err := json.Unmarshal([]byte(fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"name":%q},%s}`,
-				k.Resource.Group+"/"+v.Version, k.Kind, name, v.Content)), &object.Object); err != nil {
-				t.Fatal(err)
-			}
+			object := framework.NewObject(t, k.GroupVersionResource(v.Version).GroupVersion(), k.Kind, name, v.Content)
 			client := dc.Resource(k.GroupVersionResource(v.Version)).Namespace("default")
 			if !k.Namespaced {
 				client = dc.Resource(k.GroupVersionResource(v.Version)).Namespace("")

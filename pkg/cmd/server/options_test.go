@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apiserver/pkg/features"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
 )
 
 // parsedOptions are the options after parsing args, completing them and
@@ -39,6 +41,29 @@ func TestOptionsDefaults(t *testing.T) {
 	}
 	if !strings.HasSuffix(o.DataDir, "/data") {
 		t.Errorf("data dir %q is not under the local dir", o.DataDir)
+	}
+}
+
+// TestListFromCacheSnapshotIsOffUnlessAsked: the watch cache keeps no
+// snapshots by default (see NewOptions), and the feature gate flag turns
+// them back on.
+func TestListFromCacheSnapshotIsOffUnlessAsked(t *testing.T) {
+	if _, err := parsedOptions(t); err != nil {
+		t.Fatal(err)
+	}
+	if utilfeature.DefaultFeatureGate.Enabled(features.ListFromCacheSnapshot) {
+		t.Error("ListFromCacheSnapshot is on by default")
+	}
+	t.Cleanup(func() { NewOptions(io.Discard) }) // off again for the other tests of this process
+	o, err := parsedOptions(t, "--feature-gates=ListFromCacheSnapshot=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.ComponentGlobalsRegistry.Set(); err != nil {
+		t.Fatal(err)
+	}
+	if !utilfeature.DefaultFeatureGate.Enabled(features.ListFromCacheSnapshot) {
+		t.Error("--feature-gates=ListFromCacheSnapshot=true did not turn it on")
 	}
 }
 

@@ -15,7 +15,7 @@ func NewCommand(ctx context.Context, o *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "extension-apiserver",
 		Short: "Serve stable.example.com and wardle.example.com, standalone or behind an APIService",
-		Long: "extension-apiserver serves CronTabs, Flunders and Fischers from its own etcd. Without --etcd-servers it runs\n" +
+		Long: "extension-apiserver serves CronTabs, CronTabClasses, Flunders and Fischers from its own etcd. Without --etcd-servers it runs\n" +
 			"an embedded etcd; without a kube-apiserver (--kubeconfig or in-cluster) it runs standalone with a local CA\n" +
 			"and writes an admin kubeconfig to <local-dir>/kubeconfig.",
 		SilenceUsage: true,

@@ -67,10 +67,17 @@ func (kv kindVersion) client(dc dynamic.Interface) dynamic.ResourceInterface {
 
 func (kv kindVersion) newObject(t *testing.T, name string) *unstructured.Unstructured {
 	t.Helper()
-	// CronTabs opt out of the CronTabCleanup finalizer, which a controller
-	// would have to remove before a delete completes.
+	return NewObject(t, kv.gvr.GroupVersion(), kv.kind, name, kv.Content)
+}
+
+// NewObject returns an object of kind in gv named name, with content (JSON
+// members after metadata, as in apitesting.Kinds). CronTabs opt out of the
+// CronTabCleanup finalizer, which a controller would have to remove before a
+// delete completes.
+func NewObject(t testing.TB, gv schema.GroupVersion, kind, name, content string) *unstructured.Unstructured {
+	t.Helper()
 	body := fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"name":%q,"annotations":{"stable.example.com/skip-cleanup":"true"}},%s}`,
-		kv.gvr.GroupVersion().String(), kv.kind, name, kv.Content)
+		gv, kind, name, content)
 	u := &unstructured.Unstructured{}
 	if err := json.Unmarshal([]byte(body), &u.Object); err != nil {
 		t.Fatal(err)

@@ -46,8 +46,12 @@ func (p *Plugin) classLimit(ctx context.Context, a admission.Attributes) (*int32
 	if apierrors.IsNotFound(err) {
 		return nil, "", fmt.Errorf("%s: the %s label names the CronTabClass %q, which does not exist", PluginName, stable.ClassLabel, name)
 	}
-	if err != nil || class.Spec.MaxReplicas == nil {
-		return nil, "", fmt.Errorf("%s: reading CronTabClass %q: %v", PluginName, name, err)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: reading CronTabClass %q: %w", PluginName, name, err)
+	}
+	// The server defaults maxReplicas; a class read without it sets no limit.
+	if class.Spec.MaxReplicas == nil {
+		return nil, "", nil
 	}
 	return class.Spec.MaxReplicas, fmt.Sprintf("CronTabClass %q", name), nil
 }
