@@ -14,6 +14,7 @@ import (
 	"github.com/example/extension-apiserver/pkg/apis/apitesting"
 	"github.com/example/extension-apiserver/pkg/apis/fieldlabels"
 	"github.com/example/extension-apiserver/pkg/apiserver"
+	"github.com/example/extension-apiserver/pkg/registry"
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
 
@@ -40,6 +41,16 @@ func exampleKinds(t *testing.T) map[schema.GroupVersionKind]bool {
 	return kinds
 }
 
+// kindName is the kind of kind's objects.
+func kindName(t *testing.T, kind registry.Served) string {
+	t.Helper()
+	gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gvks[0].Kind
+}
+
 // TestEveryServedKindIsCovered fails, naming the kind and the version, when
 // a served kind or version is missing from apitesting.Kinds (the one table
 // the fuzz, CRUD, bad-input and printer-column tests read) or from
@@ -54,12 +65,8 @@ func TestEveryServedKindIsCovered(t *testing.T) {
 			if !ok || c.Resource != kind.GroupResource() || c.Namespaced != kind.Namespaced() {
 				t.Errorf("%s is missing from apitesting.Kinds (pkg/apis/apitesting/kinds.go), or has the wrong resource or scope there", kind.GroupResource())
 			}
-			gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
-			if err != nil {
-				t.Fatal(err)
-			}
 			for _, version := range apiserver.ServedVersions(g.Name) {
-				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: gvks[0].Kind}
+				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: kindName(t, kind)}
 				served++
 				if !slices.ContainsFunc(c.Versions, func(v apitesting.VersionCase) bool { return v.Version == version }) {
 					t.Errorf("%s %s has no case in apitesting.Kinds (pkg/apis/apitesting/kinds.go): the fuzz, CRUD, bad-input and printer-column tests miss it", gvk.Kind, gvk.GroupVersion())
@@ -84,12 +91,8 @@ func TestFieldLabelsMatchTheDeclarations(t *testing.T) {
 		preferred := apiserver.ServedVersions(g.Name)[0]
 		for _, kind := range g.Kinds {
 			declared := kind.SelectableFields()
-			gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
-			if err != nil {
-				t.Fatal(err)
-			}
 			for _, version := range apiserver.ServedVersions(g.Name) {
-				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: gvks[0].Kind}
+				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: kindName(t, kind)}
 				var hubs []string
 				for _, label := range fieldlabels.Selectable(gvk) {
 					hub, _, err := apiserver.Scheme.ConvertFieldLabel(gvk, label, "x")

@@ -59,10 +59,16 @@ func (kv kindVersion) jsonPatch(v string) string {
 }
 
 func (kv kindVersion) client(dc dynamic.Interface) dynamic.ResourceInterface {
-	if kv.namespaced {
-		return dc.Resource(kv.gvr).Namespace("default")
+	return ResourceClient(dc, kv.gvr, kv.namespaced)
+}
+
+// ResourceClient is dc's client of gvr, in namespace "default" when it is
+// namespaced.
+func ResourceClient(dc dynamic.Interface, gvr schema.GroupVersionResource, namespaced bool) dynamic.ResourceInterface {
+	if namespaced {
+		return dc.Resource(gvr).Namespace("default")
 	}
-	return dc.Resource(kv.gvr)
+	return dc.Resource(gvr)
 }
 
 func (kv kindVersion) newObject(t *testing.T, name string) *unstructured.Unstructured {
