@@ -14,6 +14,7 @@ import (
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
 
 	"github.com/example/extension-apiserver/pkg/apiserver"
+	"github.com/example/extension-apiserver/pkg/registry"
 )
 
 // Config turns completed, validated options into the server configuration.
@@ -89,6 +90,7 @@ func (o *Options) storageFactory(serverConfig *genericapiserver.RecommendedConfi
 	encoding := serverstorage.NewDefaultResourceEncodingConfigForEffectiveVersion(apiserver.Scheme, serverConfig.EffectiveVersion)
 	resourceConfig := serverstorage.NewResourceConfig()
 	prefixes := map[schema.GroupResource]string{}
+	var groupResources []schema.GroupResource
 	for _, g := range apiserver.Groups {
 		storageVersion := schema.GroupVersion{Group: g.Name, Version: o.StorageVersions[g.Name]}
 		if storageVersion.Version == "" {
@@ -101,8 +103,11 @@ func (o *Options) storageFactory(serverConfig *genericapiserver.RecommendedConfi
 			gr := schema.GroupResource{Group: g.Name, Resource: resource}
 			encoding.SetResourceEncoding(gr, storageVersion, schema.GroupVersion{Group: g.Name, Version: runtime.APIVersionInternal})
 			prefixes[gr] = g.Name + "/" + resource
+			groupResources = append(groupResources, gr)
 		}
 	}
-	return serverstorage.NewDefaultStorageFactory(storageConfig, o.RecommendedOptions.Etcd.DefaultStorageMediaType,
-		apiserver.Codecs, encoding, resourceConfig, prefixes), nil
+	factory := serverstorage.NewDefaultStorageFactory(storageConfig, o.RecommendedOptions.Etcd.DefaultStorageMediaType,
+		apiserver.Codecs, encoding, resourceConfig, prefixes)
+	factory.AddSerializationChains(nil, registry.InternMetadataDecoders, groupResources...)
+	return factory, nil
 }
