@@ -23,8 +23,8 @@ build: ## compile every package, and the server binary into _output/bin
 run: build ## the server standalone on https://127.0.0.1:8443 (embedded etcd, .local/) and the CronTab controller beside it
 	hack/run.sh $(ARGS)
 
-tools: ## build etcd, kube-apiserver, kube-controller-manager and sample-apiserver from the Go module proxy into _output/bin (cached)
-	hack/build-tools.sh etcd kube-apiserver kube-controller-manager sample-apiserver
+tools: ## build etcd, kube-apiserver, kube-controller-manager, sample-apiserver and cert-manager (controller, CA injector) from the Go module proxy into _output/bin (cached)
+	hack/build-tools.sh etcd kube-apiserver kube-controller-manager sample-apiserver cert-manager
 
 bench: tools build ## raw etcd, this server (direct, aggregated), the CRD and sample-apiserver, back to back (ARGS="-objects 1000")
 	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./cmd/apiserver-bench

@@ -4,9 +4,13 @@
 # binary that is already there is kept (delete it, or pass --force, to
 # rebuild).
 #
-#   hack/build-tools.sh [--force] [etcd] [kube-apiserver] [kube-controller-manager] [sample-apiserver]
-# (with no names: etcd, kube-apiserver and kube-controller-manager; make
-# bench also builds sample-apiserver v0.37.2, the benchmark's baseline)
+#   hack/build-tools.sh [--force] [etcd] [kube-apiserver] [kube-controller-manager] [sample-apiserver] [cert-manager]
+# (with no names: etcd, kube-apiserver, kube-controller-manager and
+# cert-manager; make bench also builds sample-apiserver v0.37.2, the
+# benchmark's baseline). cert-manager is its controller and CA injector,
+# started from cert-manager's library by the mains in test/certmanager/cmd
+# (its release mains are not served by the module proxy), and its CRDs, in
+# _output/cert-manager/crds; the e2e test of the cert-manager overlay runs them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,11 +24,11 @@ targets=()
 for arg in "$@"; do
   case "${arg}" in
     --force) force=true ;;
-    etcd|kube-apiserver|kube-controller-manager|sample-apiserver) targets+=("${arg}") ;;
-    *) echo "usage: $0 [--force] [etcd] [kube-apiserver] [kube-controller-manager] [sample-apiserver]" >&2; exit 2 ;;
+    etcd|kube-apiserver|kube-controller-manager|sample-apiserver|cert-manager) targets+=("${arg}") ;;
+    *) echo "usage: $0 [--force] [etcd] [kube-apiserver] [kube-controller-manager] [sample-apiserver] [cert-manager]" >&2; exit 2 ;;
   esac
 done
-[[ ${#targets[@]} -eq 0 ]] && targets=(etcd kube-apiserver kube-controller-manager)
+[[ ${#targets[@]} -eq 0 ]] && targets=(etcd kube-apiserver kube-controller-manager cert-manager)
 
 command -v go >/dev/null || { echo "error: go is not on PATH" >&2; exit 1; }
 mkdir -p "${BIN}"
@@ -114,10 +118,29 @@ GO
   echo ">> built ${BIN}/${name} in $((SECONDS - start))s"
 }
 
+# build_cert_manager: the mains are this repository's code, so they are
+# always rebuilt (in seconds once the build cache holds cert-manager).
+build_cert_manager() {
+  local module="${ROOT}/test/certmanager"
+  echo ">> building cert-manager-controller and cert-manager-cainjector (test/certmanager/cmd; a few minutes when nothing is cached)"
+  local name
+  for name in cert-manager-controller cert-manager-cainjector; do
+    (cd "${module}" && go build -o "${BIN}/${name}" "./cmd/${name}") \
+      || { echo "error: building ${name} failed (is the Go module proxy reachable?)" >&2; exit 1; }
+  done
+  local source crds="${ROOT}/_output/cert-manager/crds"
+  source=$(cd "${module}" && go list -m -f '{{.Dir}}' github.com/cert-manager/cert-manager)
+  [[ -d "${source}/deploy/crds" ]] || { echo "error: no deploy/crds in ${source}" >&2; exit 1; }
+  mkdir -p "${crds}"
+  cp "${source}"/deploy/crds/cert-manager.io_*.yaml "${crds}/"
+  echo ">> built ${BIN}/cert-manager-controller and cert-manager-cainjector; CRDs in ${crds}"
+}
+
 for t in "${targets[@]}"; do
   case "${t}" in
     etcd) build_main etcd "${ETCD_VERSION}" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 ;;
     kube-apiserver|kube-controller-manager) build_kubernetes "${t}" ;;
     sample-apiserver) build_main sample-apiserver "${STAGING_VERSION}" k8s.io/sample-apiserver k8s.io/sample-apiserver ;;
+    cert-manager) build_cert_manager ;;
   esac
 done
