@@ -82,7 +82,8 @@ func (o *Options) Config() (*apiserver.Config, error) {
 }
 
 // storageFactory stores each resource in its group's storage version under
-// <etcd-prefix>/<group>/<resource>.
+// <etcd-prefix>/<group>/<resource>, and reads it back with the metadata that
+// repeats across objects shared (registry.InternMetadataDecoders).
 func (o *Options) storageFactory(serverConfig *genericapiserver.RecommendedConfig) (*serverstorage.DefaultStorageFactory, error) {
 	storageConfig := o.RecommendedOptions.Etcd.StorageConfig
 	storageConfig.StorageObjectCountTracker = serverConfig.StorageObjectCountTracker
