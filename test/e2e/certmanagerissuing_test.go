@@ -168,8 +168,12 @@ func apiServiceTrust(t *testing.T, name string) (caBundle []byte, available stri
 
 // takeOverServing returns what puts back the cluster's serving certificate
 // and the APIServices' caBundle, and waits until they are Available on it.
+// The caBundle goes back only once the old certificate is served again, so
+// that no availability check in between fails and the next test starts
+// with the APIServices steadily Available.
 func takeOverServing(t *testing.T) func() {
 	t.Helper()
+	original := servedCertificate(t)
 	crt, errCrt := os.ReadFile(filepath.Join(cluster.ServingDir(), "serving.crt"))
 	key, errKey := os.ReadFile(filepath.Join(cluster.ServingDir(), "serving.key"))
 	if errCrt != nil || errKey != nil {
@@ -181,13 +185,16 @@ func takeOverServing(t *testing.T) func() {
 	}
 	return func() {
 		writeServing(t, crt, key)
+		waitFor(t, 90*time.Second, "the server to serve its own certificate again", func(context.Context) (bool, error) {
+			return servedCertificate(t).SerialNumber.Cmp(original.SerialNumber) == 0, nil
+		})
 		for name, caBundle := range caBundles {
 			kubectl(t, "patch", "apiservice", name, "--type=merge", "-p",
 				`{"metadata":{"annotations":{"cert-manager.io/inject-ca-from":null}},"spec":{"caBundle":"`+base64.StdEncoding.EncodeToString(caBundle)+`"}}`)
 		}
 		waitFor(t, 2*time.Minute, "the APIServices Available on the cluster's own certificate again", func(context.Context) (bool, error) {
-			for name := range caBundles {
-				if _, available := apiServiceTrust(t, name); available != "True" {
+			for name, want := range caBundles {
+				if caBundle, available := apiServiceTrust(t, name); !bytes.Equal(caBundle, want) || available != "True" {
 					return false, nil
 				}
 			}
