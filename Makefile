@@ -10,14 +10,14 @@ OUTPUT := _output
 CGO_ENABLED ?= 0
 export CGO_ENABLED
 
-.PHONY: all build run test gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-down test-faults
+.PHONY: all build run test test-unit gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-down test-faults
 
 all: build
 
 build: ## compile every package, and the server binary into _output/bin
 	$(GO) build ./...
 	$(GO) build -o $(OUTPUT)/bin/extension-apiserver ./cmd/extension-apiserver
-	$(GO) build -o $(OUTPUT)/bin/local-cluster ./cmd/local-cluster
+	$(GO) build -o $(OUTPUT)/bin/local-cluster ./internal/cmd/local-cluster
 	$(GO) build -o $(OUTPUT)/bin/crontab-controller ./cmd/crontab-controller
 
 run: build ## the server standalone on https://127.0.0.1:8443 (embedded etcd, .local/) and the CronTab controller beside it
@@ -27,7 +27,7 @@ tools: ## build etcd, kube-apiserver, kube-controller-manager, sample-apiserver 
 	hack/build-tools.sh etcd kube-apiserver kube-controller-manager sample-apiserver cert-manager
 
 bench: tools build ## raw etcd, this server (direct, aggregated), the CRD and sample-apiserver, back to back (ARGS="-objects 1000")
-	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./cmd/apiserver-bench
+	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./internal/cmd/apiserver-bench
 	$(OUTPUT)/bin/apiserver-bench $(ARGS)
 
 image: ## OCI images of the server and the controller, built without a container engine (_output/image: an OCI layout, and tarballs for docker load)
@@ -35,10 +35,10 @@ image: ## OCI images of the server and the controller, built without a container
 
 conformance: ## compare a deployment with a CRD of the same shape, request by request (KUBECONFIG=... of its cluster)
 	@if [[ -z "$(KUBECONFIG)" ]]; then echo "make conformance: set KUBECONFIG to the cluster that serves stable.example.com" >&2; exit 2; fi
-	$(GO) run ./cmd/conformance --kubeconfig "$(KUBECONFIG)"
+	$(GO) run ./internal/cmd/conformance --kubeconfig "$(KUBECONFIG)"
 
 bench-scale: tools build ## the cost curve at 1,000, 10,000 and 100,000 objects: this server, the CRD and sample-apiserver (ARGS="-sizes 1000,10000")
-	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./cmd/apiserver-bench
+	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./internal/cmd/apiserver-bench
 	$(OUTPUT)/bin/apiserver-bench -scale $(ARGS)
 
 demo: ## etcd + kube-apiserver + this server behind APIServices, a kubectl tour, then stop
@@ -53,11 +53,19 @@ demo-down: ## stop the demo and remove its state
 codegen: ## regenerate deepcopy, conversion, defaults, openapi and client code
 	hack/update-codegen.sh
 
-verify: ## fail on stale generated code, unformatted or suspicious Go code
+verify: ## fail on stale generated code, unformatted or suspicious Go code, tracked binaries or large files, broken links in README and docs/
+	hack/verify-tree.sh
+	$(GO) test -count=1 ./test/docs
 	hack/verify-codegen.sh
-	@unformatted=$$(gofmt -l cmd pkg hack test 2>/dev/null); \
+	@unformatted=$$(gofmt -l cmd pkg internal hack test 2>/dev/null); \
 	  if [[ -n "$$unformatted" ]]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
+
+# The edit-test loop: unit tests and the tests that start servers in process
+# (embedded etcd); nothing here needs the tools make tools builds.
+UNIT_PACKAGES := ./cmd/... ./pkg/... ./internal/... ./test/docs/... ./test/integration/... ./test/badinput/...
+test-unit: ## unit tests and tests with in-process servers only (no kube-apiserver, no tool builds)
+	$(GO) test -count=1 -timeout 10m $(UNIT_PACKAGES)
 
 gotest: tools ## run the Go tests: unit, integration (in-process servers) and e2e (behind kube-apiserver)
 	$(GO) test -count=1 -timeout 20m ./...

@@ -21,5 +21,5 @@ echo ">> building static binaries into $out/bin"
 mkdir -p "$out/bin"
 CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$out/bin/" ./cmd/extension-apiserver ./cmd/crontab-controller
 echo ">> assembling the images ($repository/...:$version, revision $revision)"
-go run ./cmd/image-build -bin-dir "$out/bin" -out "$out" -repository "$repository" -version "$version" \
+go run ./internal/cmd/image-build -bin-dir "$out/bin" -out "$out" -repository "$repository" -version "$version" \
   -revision "$revision" -created "$created"

@@ -25,7 +25,7 @@ build() {
   hack/build-tools.sh
   go build -o "${BIN}/extension-apiserver" ./cmd/extension-apiserver
   go build -o "${BIN}/crontab-controller" ./cmd/crontab-controller
-  go build -o "${BIN}/local-cluster" ./cmd/local-cluster
+  go build -o "${BIN}/local-cluster" ./internal/cmd/local-cluster
 }
 
 up() {
@@ -101,7 +101,7 @@ tour() {
 }
 
 down() {
-  [[ -x "${BIN}/local-cluster" ]] || go build -o "${BIN}/local-cluster" ./cmd/local-cluster
+  [[ -x "${BIN}/local-cluster" ]] || go build -o "${BIN}/local-cluster" ./internal/cmd/local-cluster
   step "stopping the demo and removing ${DIR}"
   "${BIN}/local-cluster" down --dir "${DIR}"
 }

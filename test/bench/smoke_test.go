@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/example/extension-apiserver/pkg/bench"
+	"github.com/example/extension-apiserver/internal/bench"
 )
 
 func TestBenchmarkHarnessSmoke(t *testing.T) {

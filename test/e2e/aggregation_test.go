@@ -11,7 +11,7 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/example/extension-apiserver/pkg/localcluster"
+	"github.com/example/extension-apiserver/internal/localcluster"
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
 

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/example/extension-apiserver/pkg/localcluster"
+	"github.com/example/extension-apiserver/internal/localcluster"
 )
 
 const servingCertificate = "extension-apiserver-serving-cert"

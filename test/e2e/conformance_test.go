@@ -13,8 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/example/extension-apiserver/internal/conformance"
 	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
-	"github.com/example/extension-apiserver/pkg/conformance"
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
 
@@ -86,14 +86,14 @@ func TestConformanceWithACRD(t *testing.T) {
 	t.Run("command", func(t *testing.T) {
 		root, _ := filepath.Abs("../..")
 		binary := filepath.Join(t.TempDir(), "conformance")
-		build := exec.Command("go", "build", "-o", binary, "./cmd/conformance")
+		build := exec.Command("go", "build", "-o", binary, "./internal/cmd/conformance")
 		build.Dir = root
 		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("building cmd/conformance: %v\n%s", err, out)
+			t.Fatalf("building internal/cmd/conformance: %v\n%s", err, out)
 		}
 		out, err := exec.Command(binary, "--kubeconfig", cluster.AdminKubeconfig(), "--namespace", "conformance-command").CombinedOutput()
 		if err != nil {
-			t.Fatalf("cmd/conformance: %v\n%s", err, out)
+			t.Fatalf("internal/cmd/conformance: %v\n%s", err, out)
 		}
 		intended := 0
 		for _, d := range conformance.IntendedDifferences {
@@ -104,7 +104,7 @@ func TestConformanceWithACRD(t *testing.T) {
 		summary := fmt.Sprintf("%d requests: %d answered the same, %d intended differences, 0 unintended differences",
 			len(conformance.Script), len(conformance.Script)-intended, intended)
 		if !strings.Contains(string(out), summary) {
-			t.Errorf("cmd/conformance printed\n%s\nwant the summary %q", out, summary)
+			t.Errorf("internal/cmd/conformance printed\n%s\nwant the summary %q", out, summary)
 		}
 	})
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/example/extension-apiserver/pkg/localcluster"
+	"github.com/example/extension-apiserver/internal/localcluster"
 )
 
 var cluster *localcluster.Cluster

@@ -13,8 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/example/extension-apiserver/internal/localcluster"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
-	"github.com/example/extension-apiserver/pkg/localcluster"
 )
 
 // TestRolloutBehindTheAggregator replaces the extension API server as a

@@ -16,10 +16,10 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/example/extension-apiserver/internal/localcluster"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	"github.com/example/extension-apiserver/pkg/apiserver"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
-	"github.com/example/extension-apiserver/pkg/localcluster"
 )
 
 var full = flag.Bool("full", false, "the long form: more writers, every fault twice, a full etcd stop/start")

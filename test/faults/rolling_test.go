@@ -16,11 +16,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 
+	"github.com/example/extension-apiserver/internal/localcluster"
 	"github.com/example/extension-apiserver/pkg/apis/wardle"
 	wardlev1alpha1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1alpha1"
 	"github.com/example/extension-apiserver/pkg/apiserver"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
-	"github.com/example/extension-apiserver/pkg/localcluster"
 	"github.com/example/extension-apiserver/pkg/storagemigration"
 )
 

@@ -9,7 +9,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/example/extension-apiserver/pkg/localcluster"
+	"github.com/example/extension-apiserver/internal/localcluster"
 )
 
 const protobufContentType = "application/vnd.kubernetes.protobuf"

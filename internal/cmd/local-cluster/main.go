@@ -16,7 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/example/extension-apiserver/pkg/localcluster"
+	"github.com/example/extension-apiserver/internal/localcluster"
 )
 
 func main() {

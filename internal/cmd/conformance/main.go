@@ -3,7 +3,7 @@
 // sends the same requests to both in a new namespace, and reports every
 // difference that is not listed as intended. It exits 1 when there is one.
 //
-//	go run ./cmd/conformance --kubeconfig "$KUBECONFIG"
+//	go run ./internal/cmd/conformance --kubeconfig "$KUBECONFIG"
 package main
 
 import (
@@ -17,7 +17,7 @@ import (
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/example/extension-apiserver/pkg/conformance"
+	"github.com/example/extension-apiserver/internal/conformance"
 )
 
 func main() {

@@ -1,5 +1,5 @@
 // Command image-build assembles the OCI images of the server and the
-// controller from static binaries (pkg/image), without a container engine:
+// controller from static binaries (internal/image), without a container engine:
 // an OCI layout directory and a tarball per image for docker load. make
 // image builds the binaries and runs it.
 package main
@@ -14,7 +14,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/example/extension-apiserver/pkg/image"
+	"github.com/example/extension-apiserver/internal/image"
 )
 
 func main() {

@@ -11,8 +11,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/example/extension-apiserver/pkg/bench"
-	"github.com/example/extension-apiserver/pkg/localcluster"
+	"github.com/example/extension-apiserver/internal/bench"
+	"github.com/example/extension-apiserver/internal/localcluster"
 )
 
 // runScale grows this server, the CRD and sample-apiserver through the

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/example/extension-apiserver/pkg/bench"
-	"github.com/example/extension-apiserver/pkg/localcluster"
+	"github.com/example/extension-apiserver/internal/bench"
+	"github.com/example/extension-apiserver/internal/localcluster"
 )
 
 // cborServing lets the server answer CBOR (ours-direct-cbor) beside JSON and

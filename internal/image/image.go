@@ -58,7 +58,7 @@ func Build(spec Spec) (v1.Image, error) {
 	img, err := mutate.Append(mutate.MediaType(empty.Image, types.OCIManifestSchema1), mutate.Addendum{
 		Layer:     layer,
 		MediaType: types.OCILayer,
-		History:   v1.History{Created: v1.Time{Time: spec.Created}, CreatedBy: "pkg/image: /" + spec.Name, Comment: "static binary"},
+		History:   v1.History{Created: v1.Time{Time: spec.Created}, CreatedBy: "internal/image: /" + spec.Name, Comment: "static binary"},
 	})
 	if err != nil {
 		return nil, err
