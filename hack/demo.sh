@@ -22,7 +22,7 @@ fail() { echo "demo: $*" >&2; exit 1; }
 
 build() {
   step "building etcd, kube-apiserver and kube-controller-manager (cached in ${BIN}), the server, the controller and the local-cluster tool"
-  hack/build-tools.sh
+  hack/build-tools.sh etcd kube-apiserver kube-controller-manager
   go build -o "${BIN}/extension-apiserver" ./cmd/extension-apiserver
   go build -o "${BIN}/crontab-controller" ./cmd/crontab-controller
   go build -o "${BIN}/local-cluster" ./internal/cmd/local-cluster

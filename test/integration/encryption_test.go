@@ -54,7 +54,7 @@ func storedKeys(t *testing.T, etcd *framework.Etcd) map[string]int {
 }
 
 // TestEncryptionAtRestAndKeyRotation stores every object of this server
-// encrypted, then rotates the key as the README says: the new key is added
+// encrypted, then rotates the key as docs/deploying.md says: the new key is added
 // (readable), made the write key, every object is rewritten by the storage
 // migration, and the old key is dropped. Nothing is left that only the old
 // key can read, and every object reads back.
