@@ -75,12 +75,16 @@ func (c *Controller) enqueue(obj any) {
 }
 
 // Run processes CronTabs with workers goroutines until ctx is done, then
-// lets the items in flight finish.
+// lets the items in flight finish. It returns an error only when it cannot
+// start.
 func (c *Controller) Run(ctx context.Context, workers int) error {
 	defer utilruntime.HandleCrash()
 	defer c.queue.ShutDownWithDrain()
 	logger := klog.FromContext(ctx)
 	if !cache.WaitForNamedCacheSync("crontab", ctx.Done(), c.synced) {
+		if ctx.Err() != nil {
+			return nil // told to stop before the informer synced
+		}
 		return fmt.Errorf("the CronTab informer did not sync")
 	}
 	logger.Info("Starting CronTab workers", "workers", workers)

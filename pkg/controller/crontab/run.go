@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -73,18 +74,14 @@ func Run(ctx context.Context, o Options) error {
 
 	factory := informers.NewSharedInformerFactory(client, o.Resync)
 	controller := New(client, factory.Stable().V1().CronTabs(), cleaner, recorder)
-	run := func(ctx context.Context) {
+	run := func(ctx context.Context) error {
 		factory.Start(ctx.Done())
 		defer factory.Shutdown()
-		if err := controller.Run(ctx, o.Workers); err != nil {
-			logger.Error(err, "Controller stopped")
-		}
+		return controller.Run(ctx, o.Workers)
 	}
 
-	leaderElect := o.LeaderElect == "true" || (o.LeaderElect == "auto" && inCluster)
-	if !leaderElect {
-		run(ctx)
-		return nil
+	if o.LeaderElect != "true" && !(o.LeaderElect == "auto" && inCluster) {
+		return run(ctx)
 	}
 	hostname, _ := os.Hostname()
 	lock := &resourcelock.LeaseLock{
@@ -92,18 +89,65 @@ func Run(ctx context.Context, o Options) error {
 		Client:     kube.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: hostname + "_" + uuid.NewString()},
 	}
-	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
+	return runAsLeader(ctx, lock, leaseTimings{lease: 15 * time.Second, renew: 10 * time.Second, retry: 2 * time.Second}, run)
+}
+
+type leaseTimings struct{ lease, renew, retry time.Duration }
+
+// runAsLeader runs run while this process holds lock. It returns nil when ctx
+// ends (run has drained by then, and only then is the Lease released), and an
+// error when run fails or the Lease is lost: as kube-controller-manager does,
+// the process should then exit non-zero rather than hold the Lease idle or
+// keep working without it.
+func runAsLeader(ctx context.Context, lock resourcelock.Interface, timings leaseTimings, run func(context.Context) error) error {
+	logger := klog.FromContext(ctx)
+	// The elector's context outlives ctx while run drains: cancelling it
+	// releases the Lease, which must wait until run has stopped.
+	electorCtx, stopElector := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopElector()
+	var leading atomic.Bool
+	stopWaiting := context.AfterFunc(ctx, func() {
+		if !leading.Load() {
+			stopElector() // still waiting for the Lease: nothing to drain
+		}
+	})
+	defer stopWaiting()
+
+	runErr := make(chan error, 1)
+	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock:            lock,
-		LeaseDuration:   15 * time.Second,
-		RenewDeadline:   10 * time.Second,
-		RetryPeriod:     2 * time.Second,
+		LeaseDuration:   timings.lease,
+		RenewDeadline:   timings.renew,
+		RetryPeriod:     timings.retry,
 		ReleaseOnCancel: true,
-		Name:            o.LeaderElectName,
+		Name:            lock.Describe(),
 		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: run,
+			OnStartedLeading: func(leaderCtx context.Context) {
+				leading.Store(true)
+				// run stops when the process is told to stop or the Lease is lost.
+				runCtx, stopRun := context.WithCancel(leaderCtx)
+				defer context.AfterFunc(ctx, stopRun)()
+				err := run(runCtx)
+				stopRun()
+				runErr <- err
+				stopElector()
+			},
 			OnStoppedLeading: func() { logger.Info("No longer the leader") },
 		},
 	})
+	if err != nil {
+		return err
+	}
+	elector.Run(electorCtx)
+	if !leading.Load() {
+		return nil // stopped before it led
+	}
+	if err := <-runErr; err != nil {
+		return fmt.Errorf("the controller failed: %w", err)
+	}
+	if ctx.Err() == nil {
+		return fmt.Errorf("lost the Lease %s", lock.Describe())
+	}
 	return nil
 }
 
