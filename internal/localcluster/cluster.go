@@ -79,7 +79,7 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 			return nil, fmt.Errorf("%s is missing in %s (hack/build-tools.sh and make build create it): %w", bin, cfg.BinDir, err)
 		}
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+	if err := markStateDir(cfg.Dir, TopologyDemo); err != nil {
 		return nil, err
 	}
 	c = &Cluster{Config: cfg}
@@ -136,14 +136,6 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		c.logf("crontab-controller started")
 	}
 	return c, nil
-}
-
-// Down stops everything Up started in dir and removes dir.
-func Down(dir string) error {
-	if err := stopAll(dir, 30*time.Second); err != nil {
-		return err
-	}
-	return os.RemoveAll(dir)
 }
 
 func (c *Cluster) startEtcd(ctx context.Context) error {

@@ -68,6 +68,9 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 	if binDir, err = filepath.Abs(binDir); err != nil {
 		return nil, err
 	}
+	if err := markStateDir(dir, TopologyHA); err != nil {
+		return nil, err
+	}
 	h = &HA{Dir: dir, BinDir: binDir}
 	defer func() {
 		if err != nil {
@@ -169,9 +172,6 @@ func (p *Process) SetFlag(name, value string) {
 	p.Args = append(args, flag+value)
 }
 
-// HADown stops the topology in dir and removes it.
-func HADown(dir string) error { return Down(dir) }
-
 // Start (re)starts a member or replica with its flags.
 func (h *HA) Start(p *Process) error {
 	pid, err := startDetached(h.Dir, p.Name, p.Binary, p.Args...)
@@ -180,31 +180,17 @@ func (h *HA) Start(p *Process) error {
 }
 
 // Kill sends SIGKILL and waits until the process is gone.
-func (h *HA) Kill(p *Process) { h.signal(p, syscall.SIGKILL) }
+func (h *HA) Kill(p *Process) error { return killProcess(p.PID) }
 
 // Terminate sends SIGTERM, as a rolling update does, and waits until the
 // process is gone (SIGKILL after a minute).
-func (h *HA) Terminate(p *Process) {
-	_ = syscall.Kill(p.PID, syscall.SIGTERM)
-	for deadline := time.Now().Add(time.Minute); alive(p.PID); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			h.Kill(p)
-		}
-	}
-}
+func (h *HA) Terminate(p *Process) error { return stopProcess(p.PID, time.Minute) }
 
 // Pause stops a process with SIGSTOP (a frozen process, not a dead one).
 func (h *HA) Pause(p *Process) { _ = syscall.Kill(p.PID, syscall.SIGSTOP) }
 
 // Resume continues a paused process.
 func (h *HA) Resume(p *Process) { _ = syscall.Kill(p.PID, syscall.SIGCONT) }
-
-func (h *HA) signal(p *Process, sig syscall.Signal) {
-	_ = syscall.Kill(p.PID, sig)
-	for deadline := time.Now().Add(10 * time.Second); alive(p.PID) && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // WaitReady waits until a server replica answers /readyz.
 func (h *HA) WaitReady(ctx context.Context, r *Process) error {

@@ -2,6 +2,7 @@ package localcluster
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // startDetached starts a long-running process in its own session, with its
@@ -61,16 +64,36 @@ func stopAll(dir string, timeout time.Duration) error {
 	}
 	f.Close()
 	for i := len(pids) - 1; i >= 0; i-- {
-		_ = syscall.Kill(pids[i], syscall.SIGTERM)
-		deadline := time.Now().Add(timeout)
-		for alive(pids[i]) && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Millisecond)
-		}
-		if alive(pids[i]) {
-			_ = syscall.Kill(pids[i], syscall.SIGKILL)
+		if err := stopProcess(pids[i], timeout); err != nil {
+			return err
 		}
 	}
 	return os.Remove(filepath.Join(dir, "pids"))
+}
+
+// stopProcess sends SIGTERM and waits until pid has exited, with SIGKILL
+// after grace.
+func stopProcess(pid int, grace time.Duration) error {
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	if waitGone(pid, grace) {
+		return nil
+	}
+	return killProcess(pid)
+}
+
+// killProcess sends SIGKILL and waits until pid has exited.
+func killProcess(pid int) error {
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	if !waitGone(pid, 10*time.Second) {
+		return fmt.Errorf("process %d still runs 10 s after SIGKILL", pid)
+	}
+	return nil
+}
+
+// waitGone reports whether pid exited within timeout.
+func waitGone(pid int, timeout time.Duration) bool {
+	return wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, timeout, true,
+		func(context.Context) (bool, error) { return !alive(pid), nil }) == nil
 }
 
 func alive(pid int) bool {
@@ -121,11 +144,8 @@ func (c *Cluster) stopForRestart(name string, grace time.Duration) error {
 	if err != nil {
 		return err
 	}
-	_ = syscall.Kill(pid, syscall.SIGTERM)
-	for deadline := time.Now().Add(grace); alive(pid); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
+	if err := stopProcess(pid, grace); err != nil {
+		return err
 	}
 	return c.keepLog(name)
 }

@@ -86,9 +86,10 @@ func (c *Cluster) HandOver(ctx context.Context, r *Replacement, routingLag time.
 		return h, err
 	}
 	c.ExtensionAPIServerURL, c.extensionAPIServerPort = r.URL, r.port
-	for deadline := time.Now().Add(time.Minute); alive(old); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(old, syscall.SIGKILL)
+	// It has had SIGTERM already (a second one makes k8s.io/apiserver exit at once).
+	if !waitGone(old, time.Minute) {
+		if err := killProcess(old); err != nil {
+			return h, err
 		}
 	}
 	h.Exited = time.Now()

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
+	"github.com/example/extension-apiserver/internal/testutil"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	"github.com/example/extension-apiserver/pkg/apiserver"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
@@ -40,7 +41,8 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 	// Faults, one after another, while the writers run.
 	etcd := etcdClient(t, ha)
 	defer etcd.Close()
-	leader := func() *localcluster.Process {
+	// currentLeader is the member that says it leads, if one does now.
+	currentLeader := func() *localcluster.Process {
 		for _, m := range ha.Members {
 			statusCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			status, err := etcd.Status(statusCtx, m.URL)
@@ -49,8 +51,15 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 				return m
 			}
 		}
-		t.Fatal("no etcd leader")
 		return nil
+	}
+	leader := func() *localcluster.Process {
+		var m *localcluster.Process
+		testutil.WaitFor(t, 30*time.Second, "an etcd leader", func(context.Context) (bool, error) {
+			m = currentLeader()
+			return m != nil, nil
+		})
+		return m
 	}
 	follower := func() *localcluster.Process {
 		l := leader()
@@ -66,52 +75,68 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	kill := func(p *localcluster.Process) {
+		if err := ha.Kill(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A fault is held until its effect is seen: writes acknowledged without
+	// the lost member, another member leading, or writes failing.
+	acknowledgedWrites := func(n int) {
+		before := l.snapshotAcks()
+		testutil.WaitFor(t, 60*time.Second, fmt.Sprintf("%d more acknowledged writes", n), func(context.Context) (bool, error) {
+			return l.snapshotAcks() >= before+n, nil
+		})
+	}
+	newLeader := func(old *localcluster.Process) {
+		testutil.WaitFor(t, 60*time.Second, "another etcd member to lead", func(context.Context) (bool, error) {
+			m := currentLeader()
+			return m != nil && m != old, nil
+		})
+	}
 	type fault struct {
 		name   string
 		inject func()
 	}
 	faults := []fault{
-		{"kill -9 an etcd follower", func() { m := follower(); ha.Kill(m); time.Sleep(2 * time.Second); restart(m) }},
-		{"kill -9 the etcd leader", func() { m := leader(); ha.Kill(m); time.Sleep(3 * time.Second); restart(m) }},
+		{"kill -9 an etcd follower", func() { m := follower(); kill(m); acknowledgedWrites(10); restart(m) }},
+		{"kill -9 the etcd leader", func() { m := leader(); kill(m); newLeader(m); acknowledgedWrites(10); restart(m) }},
 		{"kill -9 a server replica", func() {
 			r := ha.Replicas[0]
-			ha.Kill(r)
-			time.Sleep(2 * time.Second)
+			kill(r)
+			acknowledgedWrites(10) // through the other replica
 			restart(r)
 			if err := ha.WaitReady(ctx, r); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{"SIGSTOP the etcd leader for 3s", func() { m := leader(); ha.Pause(m); time.Sleep(3 * time.Second); ha.Resume(m) }},
+		{"SIGSTOP the etcd leader until another leads", func() { m := leader(); ha.Pause(m); newLeader(m); ha.Resume(m) }},
 	}
 	if *full {
 		faults = append(faults, faults...)
 		faults = append(faults, fault{"stop and start every etcd member", func() {
+			failures := l.snapshotFailures()
 			for _, m := range ha.Members {
-				ha.Kill(m)
+				kill(m)
 			}
-			time.Sleep(2 * time.Second)
+			testutil.WaitFor(t, 60*time.Second, "writes to fail with etcd down", func(context.Context) (bool, error) {
+				return l.snapshotFailures() >= failures+5, nil
+			})
 			for _, m := range ha.Members {
 				restart(m)
 			}
 		}})
 	}
-	time.Sleep(2 * time.Second)
+	acknowledgedWrites(10) // the load is running
 	var recoveries []string
 	for _, f := range faults {
 		start := time.Now()
 		f.inject()
-		before := l.snapshotAcks()
-		for deadline := time.Now().Add(60 * time.Second); l.snapshotAcks() < before+10; time.Sleep(100 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("no writes acknowledged for 60s after %q", f.name)
-			}
-		}
+		acknowledgedWrites(10)
 		recoveries = append(recoveries, fmt.Sprintf("%s: writes flowing %.1fs after the fault began", f.name, time.Since(start).Seconds()))
-		time.Sleep(time.Second)
 	}
 	running.stopWriters()
-	time.Sleep(time.Second) // let the watchers see the last writes
+	running.waitForWatchers(t)
 	running.stopWatchers()
 	for i, w := range watchers {
 		if w.backwards != 0 || w.events == 0 {

@@ -86,3 +86,10 @@ func (l *ledger) snapshotAcks() int {
 	defer l.mu.Unlock()
 	return l.acknowledged
 }
+
+// snapshotFailures counts the writes that failed or were refused.
+func (l *ledger) snapshotFailures() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failed + l.refused
+}

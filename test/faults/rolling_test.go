@@ -81,7 +81,9 @@ func TestRollingStorageChange(t *testing.T) {
 	})
 	leader := leaderReplica(t, ha, replicas)
 	t.Logf("killing %s (the migrator) after %d Flunders migrated", leader.Name, migrating.Migrated)
-	ha.Kill(leader)
+	if err := ha.Kill(leader); err != nil {
+		t.Fatal(err)
+	}
 	if err := ha.Start(leader); err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +233,9 @@ func checkFlunderLedger(t *testing.T, l *ledger, replicas []clientset.Interface,
 // starts it with its current flags and waits until it is ready.
 func restartReplica(t *testing.T, ha *localcluster.HA, r *localcluster.Process) {
 	t.Helper()
-	ha.Terminate(r)
+	if err := ha.Terminate(r); err != nil {
+		t.Fatal(err)
+	}
 	if err := ha.Start(r); err != nil {
 		t.Fatal(err)
 	}

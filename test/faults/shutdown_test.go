@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/example/extension-apiserver/internal/testutil"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 )
 
@@ -88,10 +89,9 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	if err := syscall.Kill(replica.PID, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	exited := false
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !exited; time.Sleep(100 * time.Millisecond) {
-		exited = syscall.Kill(replica.PID, 0) != nil
-	}
+	exited := testutil.Poll(ctx, time.Minute, func(context.Context) (bool, error) {
+		return syscall.Kill(replica.PID, 0) != nil, nil
+	}) == nil
 	close(stop)
 	wg.Wait()
 	if !exited {

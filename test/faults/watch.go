@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
@@ -40,10 +41,19 @@ func (s *watchStats) observe(rv string, relist bool) {
 	}
 }
 
+// seen is the newest resourceVersion the watcher has seen.
+func (s *watchStats) seen() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
 // listWatcher lists and watches one resource through one replica.
 type listWatcher struct {
-	list  func(ctx context.Context) (resourceVersion string, err error)
-	watch func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+	list func(ctx context.Context) (resourceVersion string, err error)
+	// newest is the highest resourceVersion among the objects listed now.
+	newest func(ctx context.Context) (uint64, error)
+	watch  func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
 }
 
 func cronTabs(cs clientset.Interface) listWatcher {
@@ -56,7 +66,10 @@ func flunders(cs clientset.Interface) listWatcher {
 	return newListWatcher(flunders.List, flunders.Watch)
 }
 
-func newListWatcher[L interface{ GetResourceVersion() string }](list func(context.Context, metav1.ListOptions) (L, error),
+func newListWatcher[L interface {
+	runtime.Object
+	GetResourceVersion() string
+}](list func(context.Context, metav1.ListOptions) (L, error),
 	watchFunc func(context.Context, metav1.ListOptions) (watch.Interface, error)) listWatcher {
 	return listWatcher{
 		list: func(ctx context.Context) (string, error) {
@@ -65,6 +78,23 @@ func newListWatcher[L interface{ GetResourceVersion() string }](list func(contex
 				return "", err
 			}
 			return l.GetResourceVersion(), nil
+		},
+		newest: func(ctx context.Context) (uint64, error) {
+			l, err := list(ctx, metav1.ListOptions{})
+			if err != nil {
+				return 0, err
+			}
+			var newest uint64
+			err = meta.EachListItem(l, func(obj runtime.Object) error {
+				o, err := meta.Accessor(obj)
+				if err != nil {
+					return err
+				}
+				rv, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
+				newest = max(newest, rv)
+				return err
+			})
+			return newest, err
 		},
 		watch: watchFunc,
 	}
@@ -76,7 +106,7 @@ func watchObjects(ctx context.Context, lw listWatcher, stats *watchStats) {
 	for ctx.Err() == nil {
 		rv, err := lw.list(ctx)
 		if err != nil {
-			time.Sleep(500 * time.Millisecond)
+			time.Sleep(500 * time.Millisecond) // spaces out relists while the replica is down, as an informer's backoff does
 			continue
 		}
 		stats.observe(rv, true)

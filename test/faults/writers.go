@@ -7,11 +7,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
+	"github.com/example/extension-apiserver/internal/testutil"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
@@ -108,6 +110,7 @@ type load struct {
 
 	stop          chan struct{}
 	writing       *sync.WaitGroup
+	listWatchers  []listWatcher
 	cancelWatches context.CancelFunc
 	watching      sync.WaitGroup
 }
@@ -127,10 +130,11 @@ func startLoad(t *testing.T, replicas []clientset.Interface, writers int, writer
 	watchCtx, cancel := context.WithCancel(ctx)
 	l.cancelWatches = cancel
 	for _, cs := range replicas {
-		stats := &watchStats{}
+		stats, lw := &watchStats{}, watched(cs)
 		l.watchers = append(l.watchers, stats)
+		l.listWatchers = append(l.listWatchers, lw)
 		l.watching.Add(1)
-		go func() { defer l.watching.Done(); watchObjects(watchCtx, watched(cs), stats) }()
+		go func() { defer l.watching.Done(); watchObjects(watchCtx, lw, stats) }()
 	}
 	return l
 }
@@ -139,6 +143,24 @@ func startLoad(t *testing.T, replicas []clientset.Interface, writers int, writer
 func (l *load) stopWriters() {
 	close(l.stop)
 	l.writing.Wait()
+}
+
+// waitForWatchers waits until each watcher has seen the newest object its
+// replica lists: with the writers stopped, the watchers have caught up.
+func (l *load) waitForWatchers(t *testing.T) {
+	t.Helper()
+	for i, lw := range l.listWatchers {
+		testutil.WaitForNoError(t, time.Minute, fmt.Sprintf("the watcher of replica %d to see the newest object", i), func(ctx context.Context) error {
+			newest, err := lw.newest(ctx)
+			if err != nil {
+				return err
+			}
+			if seen := l.watchers[i].seen(); seen < newest {
+				return fmt.Errorf("seen resourceVersion %d, newest object %d", seen, newest)
+			}
+			return nil
+		})
+	}
 }
 
 // stopWatchers stops the watchers and waits until they have.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
@@ -24,13 +25,19 @@ func main() {
 		usage()
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
-	dir := fs.String("dir", ".local/demo", "state directory of the local cluster")
+	dir := fs.String("dir", "", "state directory of the local cluster (default .local/demo; for ha-up and ha-down .local/ha)")
 	binDir := fs.String("bin-dir", "_output/bin", "directory with etcd, kube-apiserver and extension-apiserver")
 	deployDir := fs.String("deploy-dir", "artifacts/deploy", "the deployment manifests")
 	out := fs.String("out", "artifacts/deploy/generated", "where certs writes the serving certificate, the caBundle patch and etcd's certificates")
 	namespace := fs.String("namespace", localcluster.ServiceNamespace, "namespace of the Service (certs)")
 	service := fs.String("service", localcluster.ServiceName, "name of the Service (certs)")
 	_ = fs.Parse(os.Args[2:])
+	if *dir == "" {
+		*dir = ".local/demo"
+		if strings.HasPrefix(os.Args[1], "ha-") {
+			*dir = ".local/ha"
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -52,8 +59,10 @@ func main() {
 		if err == nil {
 			fmt.Printf("admin kubeconfig: %s\n", c.AdminKubeconfig())
 		}
-	case "down", "ha-down":
+	case "down":
 		err = localcluster.Down(*dir)
+	case "ha-down":
+		err = localcluster.HADown(*dir)
 	case "ha-up":
 		_, err = localcluster.HAUp(ctx, *dir, *binDir, func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) })
 	default:
