@@ -173,7 +173,12 @@ func (m *Migrator) unhandledRequest(ctx context.Context) (request, at int64, err
 	}
 	var handledRevision int64
 	if len(handled) > 0 {
-		handledRevision, _ = strconv.ParseInt(string(handled[0].Value), 10, 64)
+		if handledRevision, err = strconv.ParseInt(string(handled[0].Value), 10, 64); err != nil {
+			// Answering a request twice costs one pass; ignoring one would
+			// leave objects unmigrated.
+			klog.ErrorS(err, "Storage migration: unreadable record of the last request answered; answering the last request again", "key", m.key(handledKey))
+			handledRevision = 0
+		}
 	}
 	if requests[0].ModRevision > handledRevision {
 		return requests[0].ModRevision, resp.Header.Revision, nil
@@ -194,7 +199,10 @@ func (m *Migrator) pass(ctx context.Context, migrate bool) {
 			klog.ErrorS(err, "Storage migration: pass failed; retried on the next pass", "resource", r.Name())
 		}
 		if ctx.Err() == nil {
-			_ = m.saveStatus(ctx, status)
+			if err := m.saveStatus(ctx, status); err != nil {
+				// Replicas show the last status saved until the next pass.
+				klog.ErrorS(err, "Storage migration: cannot save the status", "resource", r.Name(), "state", status.State)
+			}
 		}
 	}
 }
@@ -237,7 +245,7 @@ func (m *Migrator) passResource(ctx context.Context, r Resource, migrate bool) (
 	// agreed, behind the migration's position, are found by the count that
 	// follows it; another round takes them.
 	for round := 0; round < 3 && status.Pending > 0; round++ {
-		if err := m.migrate(ctx, r, &status); err != nil {
+		if err := m.migrate(ctx, r, &status, round > 0); err != nil {
 			return status, err
 		}
 		if err := m.count(ctx, r, &status); err != nil {
@@ -266,13 +274,17 @@ func (m *Migrator) count(ctx context.Context, r Resource, status *ResourceStatus
 }
 
 // migrate rewrites, in key order from the checkpoint, every object of r not
-// in its target encoding, and checkpoints after each page.
-func (m *Migrator) migrate(ctx context.Context, r Resource, status *ResourceStatus) error {
+// in its target encoding, and checkpoints after each page. Another round of
+// the same pass (anotherRound) continues the migration's counts.
+func (m *Migrator) migrate(ctx context.Context, r Resource, status *ResourceStatus, anotherRound bool) error {
 	now := time.Now().UTC()
-	if status.LastKey != "" {
+	switch {
+	case anotherRound:
+		klog.InfoS("Storage migration: another round for objects written in the old encoding meanwhile", "resource", r.Name(), "pending", status.Pending)
+	case status.LastKey != "":
 		status.ResumedFrom = status.LastKey
 		klog.InfoS("Storage migration: resuming", "resource", r.Name(), "after", status.LastKey, "previousMigrator", status.Migrator, "migrated", status.Migrated)
-	} else {
+	default:
 		status.LastKey, status.ResumedFrom, status.Migrated, status.StartedAt = "", "", 0, now
 		klog.InfoS("Storage migration: starting", "resource", r.Name(), "target", r.Target.String(), "pending", status.Pending)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/apiserver/pkg/storage/value/encrypt/identity"
 	"k8s.io/klog/v2"
 
@@ -63,11 +65,8 @@ func (s *StorageMigrationOptions) Validate() []error {
 // installStorageMigration runs the migrator once the server serves, and
 // serves its status and requests at storagemigration.Path.
 func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter generic.RESTOptionsGetter) error {
-	client, err := o.etcdClient()
-	if err != nil {
-		return fmt.Errorf("storage migration: %w", err)
-	}
 	var resources []storagemigration.Resource
+	var transports []storagebackend.TransportConfig
 	for _, g := range apiserver.Groups {
 		target := storagemigration.Encoding{Version: g.Name + "/" + o.StorageVersions[g.Name], MediaType: o.RecommendedOptions.Etcd.DefaultStorageMediaType}
 		for resource := range g.Resources() {
@@ -77,6 +76,7 @@ func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter g
 			if err != nil {
 				return fmt.Errorf("storage migration of %s: %w", gr, err)
 			}
+			transports = append(transports, opts.StorageConfig.Transport)
 			storagePrefix := strings.TrimSuffix(path.Join("/", opts.StorageConfig.Prefix), "/") + "/"
 			root := strings.TrimPrefix(store.KeyRootFunc(context.Background()), "/")
 			transformer := opts.StorageConfig.Transformer
@@ -94,6 +94,14 @@ func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter g
 				Target:        target,
 			})
 		}
+	}
+	transport, err := sharedTransport(transports)
+	if err != nil {
+		return fmt.Errorf("storage migration: %w", err)
+	}
+	client, err := etcdClient(transport)
+	if err != nil {
+		return fmt.Errorf("storage migration: %w", err)
 	}
 	hostName, _ := os.Hostname()
 	migrator, err := storagemigration.New(storagemigration.Config{
@@ -126,10 +134,27 @@ func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter g
 	return nil
 }
 
-// etcdClient connects to the server's etcd as its storage does.
-func (o *Options) etcdClient() (*clientv3.Client, error) {
-	t := o.RecommendedOptions.Etcd.StorageConfig.Transport
-	config := clientv3.Config{Endpoints: t.ServerList, DialTimeout: 20 * time.Second, Logger: nil}
+// sharedTransport is the etcd the resources' storage reaches, taken from
+// the storage configuration the server built for each resource. The
+// migrator coordinates replicas in one etcd, so all resources must share it.
+func sharedTransport(transports []storagebackend.TransportConfig) (storagebackend.TransportConfig, error) {
+	if len(transports) == 0 {
+		return storagebackend.TransportConfig{}, fmt.Errorf("no resources to migrate")
+	}
+	first := transports[0]
+	for _, t := range transports[1:] {
+		if !slices.Equal(t.ServerList, first.ServerList) || t.CertFile != first.CertFile || t.KeyFile != first.KeyFile || t.TrustedCAFile != first.TrustedCAFile {
+			return first, fmt.Errorf("resources are stored in different etcd clusters (%v and %v); the migration needs one", first.ServerList, t.ServerList)
+		}
+	}
+	return first, nil
+}
+
+// etcdClient connects to etcd as k8s.io/apiserver's storage does: the same
+// endpoints, client certificate and keepalive.
+func etcdClient(t storagebackend.TransportConfig) (*clientv3.Client, error) {
+	config := clientv3.Config{Endpoints: t.ServerList, DialTimeout: 20 * time.Second,
+		DialKeepAliveTime: 30 * time.Second, DialKeepAliveTimeout: 10 * time.Second}
 	if t.CertFile != "" || t.KeyFile != "" || t.TrustedCAFile != "" {
 		tlsConfig, err := transport.TLSInfo{CertFile: t.CertFile, KeyFile: t.KeyFile, TrustedCAFile: t.TrustedCAFile}.ClientConfig()
 		if err != nil {
