@@ -199,7 +199,21 @@ func (h *HA) WaitReady(ctx context.Context, r *Process) error {
 	if err != nil {
 		return err
 	}
-	return WaitHTTP(ctx, client, r.URL+"/readyz", 2*time.Minute, r.PID)
+	if err := WaitHTTP(ctx, client, r.URL+"/readyz", 2*time.Minute, r.PID); err != nil {
+		return fmt.Errorf("%w; the end of its log:\n%s", err, logTail(filepath.Join(h.Dir, "logs", r.Name+".log"), 30))
+	}
+	return nil
+}
+
+// logTail returns the last n lines of a process's log, for an error that
+// says why the process did not become ready.
+func logTail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 func copyDir(from, to string) error {

@@ -37,7 +37,13 @@ func WaitForNoError(t testing.TB, timeout time.Duration, what string, f func(ctx
 // Poll is WaitFor for code that is not a test (test helpers returning an
 // error): nil once condition holds, else the time-out or condition's error.
 func Poll(ctx context.Context, timeout time.Duration, condition func(ctx context.Context) (bool, error)) error {
-	return wait.PollUntilContextTimeout(ctx, PollInterval, timeout, true, condition)
+	return PollEvery(ctx, PollInterval, timeout, condition)
+}
+
+// PollEvery is Poll at another interval, for a test that samples what it
+// sees while it waits (an availability check during a rollout).
+func PollEvery(ctx context.Context, interval, timeout time.Duration, condition func(ctx context.Context) (bool, error)) error {
+	return wait.PollUntilContextTimeout(ctx, interval, timeout, true, condition)
 }
 
 // PollNoError waits until f returns nil; on time-out the error names f's last

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 
+	"github.com/example/extension-apiserver/internal/testutil"
 	"github.com/example/extension-apiserver/pkg/apis/stable"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
@@ -37,13 +38,7 @@ func crontabWith(name, image string, replicas int32) *stablev1.CronTab {
 // server learn about namespaces and policies asynchronously.
 func eventually(t *testing.T, f func() error) error {
 	t.Helper()
-	var err error
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
-		if err = f(); err == nil {
-			return nil
-		}
-	}
-	return err
+	return testutil.PollNoError(context.Background(), 30*time.Second, func(context.Context) error { return f() })
 }
 
 func TestCronTabReplicaLimitThroughTheAggregator(t *testing.T) {

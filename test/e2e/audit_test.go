@@ -10,6 +10,8 @@ import (
 	"time"
 
 	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
+
+	"github.com/example/extension-apiserver/internal/testutil"
 )
 
 // TestAuditRecordsTheRealUser runs the server with the shipped audit policy
@@ -36,7 +38,7 @@ func TestAuditRecordsTheRealUser(t *testing.T) {
 	t.Cleanup(func() { kubectl(t, "delete", "crontabs.stable.example.com", "audited", "-n", "default") })
 
 	var create, get *auditv1.Event
-	waitFor(t, 30*time.Second, "the create and the get in the audit log", func(context.Context) (bool, error) {
+	testutil.WaitFor(t, 30*time.Second, "the create and the get in the audit log", func(context.Context) (bool, error) {
 		create, get = nil, nil
 		f, err := os.Open(logPath)
 		if err != nil {

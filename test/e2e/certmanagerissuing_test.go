@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
+	"github.com/example/extension-apiserver/internal/testutil"
 )
 
 const servingCertificate = "extension-apiserver-serving-cert"
@@ -58,7 +59,7 @@ func TestCertManagerIssuesTheServingCertificate(t *testing.T) {
 	writeServing(t, issued["tls.crt"], issued["tls.key"])
 	start = time.Now()
 
-	waitFor(t, 2*time.Minute, "the injected caBundle and Available APIServices", func(ctx context.Context) (bool, error) {
+	testutil.WaitFor(t, 2*time.Minute, "the injected caBundle and Available APIServices", func(ctx context.Context) (bool, error) {
 		for _, name := range localcluster.APIServices {
 			caBundle, available := apiServiceTrust(t, name)
 			if !bytes.Equal(caBundle, caPEM) || available != "True" {
@@ -67,7 +68,7 @@ func TestCertManagerIssuesTheServingCertificate(t *testing.T) {
 		}
 		return true, nil
 	})
-	waitFor(t, 90*time.Second, "the server to serve the issued certificate", func(context.Context) (bool, error) {
+	testutil.WaitFor(t, 90*time.Second, "the server to serve the issued certificate", func(context.Context) (bool, error) {
 		return servedCertificate(t).SerialNumber.Cmp(leaf.SerialNumber) == 0, nil
 	})
 	t.Logf("caBundle injected, APIServices Available and the issued certificate served %s after the switch", time.Since(start).Round(100*time.Millisecond))
@@ -185,14 +186,14 @@ func takeOverServing(t *testing.T) func() {
 	}
 	return func() {
 		writeServing(t, crt, key)
-		waitFor(t, 90*time.Second, "the server to serve its own certificate again", func(context.Context) (bool, error) {
+		testutil.WaitFor(t, 90*time.Second, "the server to serve its own certificate again", func(context.Context) (bool, error) {
 			return servedCertificate(t).SerialNumber.Cmp(original.SerialNumber) == 0, nil
 		})
 		for name, caBundle := range caBundles {
 			kubectl(t, "patch", "apiservice", name, "--type=merge", "-p",
 				`{"metadata":{"annotations":{"cert-manager.io/inject-ca-from":null}},"spec":{"caBundle":"`+base64.StdEncoding.EncodeToString(caBundle)+`"}}`)
 		}
-		waitFor(t, 2*time.Minute, "the APIServices Available on the cluster's own certificate again", func(context.Context) (bool, error) {
+		testutil.WaitFor(t, 2*time.Minute, "the APIServices Available on the cluster's own certificate again", func(context.Context) (bool, error) {
 			for name, want := range caBundles {
 				if caBundle, available := apiServiceTrust(t, name); !bytes.Equal(caBundle, want) || available != "True" {
 					return false, nil

@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
+	"github.com/example/extension-apiserver/internal/testutil"
 )
 
 // TestServingCertificateRotation replaces the serving certificate files
@@ -71,12 +72,12 @@ func TestServingCertificateRotation(t *testing.T) {
 				}
 				mu.Unlock()
 			}
-			time.Sleep(250 * time.Millisecond)
+			time.Sleep(250 * time.Millisecond) // spaces out the checks: a monitor for the whole rotation, not a wait
 		}
 	}()
 
 	start := time.Now()
-	waitFor(t, 90*time.Second, "the server to serve the new certificate", func(context.Context) (bool, error) {
+	testutil.WaitFor(t, 90*time.Second, "the server to serve the new certificate", func(context.Context) (bool, error) {
 		return servedCertificate(t).SerialNumber.Cmp(issued.SerialNumber) == 0, nil
 	})
 	t.Logf("the new certificate served after %s", time.Since(start).Round(100*time.Millisecond))

@@ -15,10 +15,10 @@ import (
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/example/extension-apiserver/internal/testutil"
 	"github.com/example/extension-apiserver/pkg/admission/plugin/crontabcleanup"
 	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
 	"github.com/example/extension-apiserver/pkg/storagemigration"
@@ -31,14 +31,6 @@ func kubeClientset(t *testing.T) kubernetes.Interface {
 		t.Fatal(err)
 	}
 	return kubernetes.NewForConfigOrDie(config)
-}
-
-// waitFor polls cond every 200ms until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, error)) {
-	t.Helper()
-	if err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, timeout, true, cond); err != nil {
-		t.Fatalf("waiting %s for %s: %v", timeout, what, err)
-	}
 }
 
 // namespaceDeletionBound is how long the namespace controller may take to
@@ -68,7 +60,7 @@ func TestNamespaceDeletionDeletesAggregatedObjects(t *testing.T) {
 	start := time.Now()
 	kubectl(t, "delete", "namespace", "doomed", "--wait=false")
 	kube := kubeClientset(t)
-	waitFor(t, namespaceDeletionBound, "namespace doomed to be gone", func(ctx context.Context) (bool, error) {
+	testutil.WaitFor(t, namespaceDeletionBound, "namespace doomed to be gone", func(ctx context.Context) (bool, error) {
 		_, err := kube.CoreV1().Namespaces().Get(ctx, "doomed", metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})
@@ -105,12 +97,12 @@ func TestGarbageCollectionOfOwnedFlunders(t *testing.T) {
 			if err := kube.CoreV1().ConfigMaps("default").Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, time.Minute, "the ConfigMap to be gone", func(ctx context.Context) (bool, error) {
+			testutil.WaitFor(t, time.Minute, "the ConfigMap to be gone", func(ctx context.Context) (bool, error) {
 				_, err := kube.CoreV1().ConfigMaps("default").Get(ctx, name, metav1.GetOptions{})
 				return apierrors.IsNotFound(err), nil
 			})
 			if policy == metav1.DeletePropagationOrphan {
-				waitFor(t, time.Minute, "the garbage collector to release the orphan", func(ctx context.Context) (bool, error) {
+				testutil.WaitFor(t, time.Minute, "the garbage collector to release the orphan", func(ctx context.Context) (bool, error) {
 					f, err := flunders.Get(ctx, name, metav1.GetOptions{})
 					if err != nil {
 						return false, err
@@ -122,7 +114,7 @@ func TestGarbageCollectionOfOwnedFlunders(t *testing.T) {
 				}
 				return
 			}
-			waitFor(t, time.Minute, "the garbage collector to delete the Flunder", func(ctx context.Context) (bool, error) {
+			testutil.WaitFor(t, time.Minute, "the garbage collector to delete the Flunder", func(ctx context.Context) (bool, error) {
 				_, err := flunders.Get(ctx, name, metav1.GetOptions{})
 				return apierrors.IsNotFound(err), nil
 			})
@@ -139,7 +131,7 @@ func TestResourceQuotaCountsCronTabs(t *testing.T) {
 	kubectl(t, "create", "quota", "crontabs", "--namespace=quota", "--hard=count/crontabs.stable.example.com=2")
 	ctx := context.Background()
 	kube := kubeClientset(t)
-	waitFor(t, time.Minute, "the quota controller to compute the quota's usage", func(ctx context.Context) (bool, error) {
+	testutil.WaitFor(t, time.Minute, "the quota controller to compute the quota's usage", func(ctx context.Context) (bool, error) {
 		q, err := kube.CoreV1().ResourceQuotas("quota").Get(ctx, "crontabs", metav1.GetOptions{})
 		if err != nil {
 			return false, err
@@ -158,7 +150,7 @@ func TestResourceQuotaCountsCronTabs(t *testing.T) {
 		t.Errorf("third CronTab: %v, want 403 exceeded quota: crontabs, ...count/crontabs.stable.example.com=2", err)
 	}
 	var described string
-	waitFor(t, time.Minute, "kubectl describe quota to show 2 of 2 used", func(ctx context.Context) (bool, error) {
+	testutil.WaitFor(t, time.Minute, "kubectl describe quota to show 2 of 2 used", func(ctx context.Context) (bool, error) {
 		described = kubectl(t, "describe", "quota", "crontabs", "--namespace=quota")
 		for _, line := range strings.Split(described, "\n") {
 			if fields := strings.Fields(line); len(fields) == 3 && fields[0] == "count/crontabs.stable.example.com" {
@@ -220,7 +212,7 @@ func TestInTreeStorageVersionMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	waitFor(t, 3*time.Minute, "the StorageVersionMigration to succeed", func(ctx context.Context) (bool, error) {
+	testutil.WaitFor(t, 3*time.Minute, "the StorageVersionMigration to succeed", func(ctx context.Context) (bool, error) {
 		svm, err = migrations.Get(ctx, svm.Name, metav1.GetOptions{})
 		if err != nil {
 			return false, err

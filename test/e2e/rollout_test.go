@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
+	"github.com/example/extension-apiserver/internal/testutil"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 )
 
@@ -77,7 +78,7 @@ func TestRolloutBehindTheAggregator(t *testing.T) {
 		}
 		return n
 	}
-	waitFor(t, 30*time.Second, "writes before the rollout", func(context.Context) (bool, error) {
+	testutil.WaitFor(t, 30*time.Second, "writes before the rollout", func(context.Context) (bool, error) {
 		return acknowledgedAfter(time.Time{}) >= 20, nil
 	})
 
@@ -95,7 +96,7 @@ func TestRolloutBehindTheAggregator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "writes to the replacement", func(context.Context) (bool, error) {
+	testutil.WaitFor(t, 30*time.Second, "writes to the replacement", func(context.Context) (bool, error) {
 		return acknowledgedAfter(handover.Exited) >= 20, nil
 	})
 	stopWriters()
@@ -163,7 +164,9 @@ func probeUntilReady(t *testing.T, r *localcluster.Replacement) map[int]int {
 		return resp.StatusCode
 	}
 	const list = "/apis/stable.example.com/v1/namespaces/default/crontabs?limit=1"
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	// Sampled every 20 ms until the replacement is ready: each sample also
+	// counts how the old and new servers answer meanwhile.
+	err = testutil.PollEvery(context.Background(), 20*time.Millisecond, 2*time.Minute, func(context.Context) (bool, error) {
 		for _, code := range []int{
 			get(asFrontProxy, list, http.Header{"X-Remote-User": {"local-admin"}, "X-Remote-Group": {"system:masters"}}),
 			get(asAdmin, list, http.Header{}),
@@ -172,12 +175,12 @@ func probeUntilReady(t *testing.T, r *localcluster.Replacement) map[int]int {
 				answers[code]++
 			}
 		}
-		if get(asAdmin, "/readyz", http.Header{}) == http.StatusOK {
-			return answers
-		}
+		return get(asAdmin, "/readyz", http.Header{}) == http.StatusOK, nil
+	})
+	if err != nil {
+		t.Fatalf("the replacement was not ready within 2 minutes; it answered %v", answers)
 	}
-	t.Fatalf("the replacement was not ready within 2 minutes; it answered %v", answers)
-	return nil
+	return answers
 }
 
 // certificateClient talks to the extension server directly, trusting its

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 
+	"github.com/example/extension-apiserver/internal/testutil"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 	"github.com/example/extension-apiserver/pkg/pki"
@@ -68,17 +69,12 @@ func TestAuthenticationAndAuthorizationThroughTheAggregator(t *testing.T) {
 		_, _ = cluster.Kubectl(context.Background(), "delete", "rolebinding", "carol-edit", "--namespace=default")
 	})
 	crontabs := clientset.NewForConfigOrDie(carol).StableV1().CronTabs("default")
-	var err error
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
-		// RBAC changes reach the authorizer through its informers.
-		if _, err = crontabs.Create(context.Background(), &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: "carols"},
-			Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: "busybox", Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{}); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("carol with a RoleBinding to edit: %v", err)
-	}
+	// RBAC changes reach the authorizer through its informers.
+	testutil.WaitForNoError(t, 30*time.Second, "carol with a RoleBinding to edit to create a CronTab", func(ctx context.Context) error {
+		_, err := crontabs.Create(ctx, &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: "carols"},
+			Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: "busybox", Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{})
+		return err
+	})
 	if err := listCronTabs(t, carol, "kube-system"); !apierrors.IsForbidden(err) {
 		t.Errorf("carol in a namespace she has no binding in: %v, want 403", err)
 	}

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/example/extension-apiserver/internal/testutil"
 	"github.com/example/extension-apiserver/pkg/admission/plugin/crontabcleanup"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	"github.com/example/extension-apiserver/pkg/controller/crontab"
@@ -62,19 +64,16 @@ func startController(t *testing.T, s *framework.Server, cleaner crontab.Cleaner)
 	return stop
 }
 
+// waitFor waits up to 15 s for condition, which may fail while it waits.
 func waitFor(t *testing.T, what string, condition func() (bool, error)) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	testutil.WaitForNoError(t, 15*time.Second, what, func(context.Context) error {
 		ok, err := condition()
-		if ok {
-			return
+		if !ok && err == nil {
+			err = errors.New("not yet")
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 15s (last error: %v)", what, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return err
+	})
 }
 
 func TestCronTabController(t *testing.T) {

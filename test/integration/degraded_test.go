@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
+	"github.com/example/extension-apiserver/internal/testutil"
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
 
@@ -75,37 +77,29 @@ func TestEtcdOutage(t *testing.T) {
 
 	etcd.Restart(t)
 	restarted := time.Now()
-	for {
+	if err := testutil.Poll(ctx, 90*time.Second, func(context.Context) (bool, error) {
 		code, _ := status(http.MethodGet, "/readyz")
-		if code == http.StatusOK {
-			break
+		return code == http.StatusOK, nil
+	}); err != nil {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/readyz?verbose", nil)
+		if resp, err := client.Do(req); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			t.Fatalf("/readyz has not recovered 90s after etcd returned:\n%s", body)
 		}
-		if time.Since(restarted) > 90*time.Second {
-			req, _ := http.NewRequest(http.MethodGet, s.URL+"/readyz?verbose", nil)
-			if resp, err := client.Do(req); err == nil {
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				t.Fatalf("/readyz has not recovered 90s after etcd returned:\n%s", body)
-			}
-			t.Fatal("/readyz has not recovered 90s after etcd returned")
-		}
-		time.Sleep(200 * time.Millisecond)
+		t.Fatal("/readyz has not recovered 90s after etcd returned")
 	}
 	t.Logf("ready again %s after etcd returned", time.Since(restarted).Round(100*time.Millisecond))
 
 	// Each resource's etcd client reconnects on its own backoff: service
 	// resumes once they all have, without any action.
-	var lastErr error
-	for {
-		_, lastErr = crontabs.Create(ctx, seedCronTab("after-outage"), metav1.CreateOptions{})
-		if lastErr == nil {
-			break
+	testutil.WaitForNoError(t, 90*time.Second, "writes to resume after etcd returned", func(ctx context.Context) error {
+		_, err := crontabs.Create(ctx, seedCronTab("after-outage"), metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			return nil // an earlier try was applied after its client gave up
 		}
-		if time.Since(restarted) > 90*time.Second {
-			t.Fatalf("writes have not resumed 90s after etcd returned: %v", lastErr)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return err
+	})
 	t.Logf("writes resumed %s after etcd returned", time.Since(restarted).Round(100*time.Millisecond))
 	if _, err := crontabs.Get(ctx, "before-outage", metav1.GetOptions{}); err != nil {
 		t.Errorf("data from before the outage: %v", err)
