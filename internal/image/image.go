@@ -49,8 +49,12 @@ func Build(spec Spec) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	layerData, err := layerTar(spec.Name, binary, spec.Created)
+	if err != nil {
+		return nil, fmt.Errorf("the layer of %s: %w", spec.Name, err)
+	}
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerTar(spec.Name, binary, spec.Created))), nil
+		return io.NopCloser(bytes.NewReader(layerData)), nil
 	}, tarball.WithMediaType(types.OCILayer))
 	if err != nil {
 		return nil, err
@@ -97,14 +101,20 @@ func Build(spec Spec) (v1.Image, error) {
 
 // layerTar is the one layer: the binary, owned by root and executable by
 // anyone, stamped with created.
-func layerTar(name string, binary []byte, created time.Time) []byte {
+func layerTar(name string, binary []byte, created time.Time) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	_ = tw.WriteHeader(&tar.Header{Name: path.Clean(name), Mode: 0o555, Size: int64(len(binary)), ModTime: created,
-		Typeflag: tar.TypeReg, Format: tar.FormatPAX})
-	_, _ = tw.Write(binary)
-	_ = tw.Close()
-	return buf.Bytes()
+	if err := tw.WriteHeader(&tar.Header{Name: path.Clean(name), Mode: 0o555, Size: int64(len(binary)), ModTime: created,
+		Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write(binary); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Write stores the images in an OCI layout directory (what registries and

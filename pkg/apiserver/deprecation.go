@@ -16,7 +16,13 @@ import (
 // group, version and resource, as k8s.io/apiserver words it from the
 // generated API lifecycle of the kind (+k8s:prerelease-lifecycle-gen tags).
 func DeprecationWarnings() map[schema.GroupVersionResource]string {
-	major, minor, _ := deprecation.MajorMinor(version.Get())
+	major, minor, err := deprecation.MajorMinor(version.Get())
+	if err != nil {
+		// A build without version -ldflags has none: 0.0 makes every kind
+		// with a deprecation release deprecated, as k8s.io/apiserver's own
+		// endpoints then treat it.
+		major, minor = 0, 0
+	}
 	warnings := map[schema.GroupVersionResource]string{}
 	forEachServedKind(func(g Group, gvk schema.GroupVersionKind, obj runtime.Object) {
 		if !deprecation.IsDeprecated(obj, major, minor) {

@@ -87,10 +87,13 @@ func (s Strategy[T]) ValidateUpdate(ctx context.Context, obj, old runtime.Object
 	return ratchet(s.rules.ValidateUpdate(newObj, oldObj), func() field.ErrorList { return s.rules.ValidateUpdate(oldObj, oldObj) }, newObj, oldObj)
 }
 
-// WarningsOnCreate returns no warnings: nothing served is deprecated yet.
+// WarningsOnCreate returns no warnings of the object's content. Deprecated
+// versions are warned of for every request, by k8s.io/apiserver and
+// apiserver.WithDeprecationWarnings, not here.
 func (s Strategy[T]) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string { return nil }
 
-// WarningsOnUpdate returns no warnings: nothing served is deprecated yet.
+// WarningsOnUpdate returns no warnings of the object's content (see
+// WarningsOnCreate).
 func (s Strategy[T]) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
 	return nil
 }

@@ -15,7 +15,7 @@ import (
 // kubectl get prints the kind's columns in every version and when watching.
 type tableConvertor[T Object[T]] struct {
 	definitions []metav1.TableColumnDefinition
-	cells       []func(T) any // nil stands for NAME and AGE, filled from metadata
+	cells       []func(T) any // one per definition, in the same order
 	resource    string
 }
 

@@ -20,9 +20,9 @@ import (
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 )
 
-func adminClientset(t *testing.T) clientset.Interface {
+func (c *testCluster) adminClientset(t *testing.T) clientset.Interface {
 	t.Helper()
-	config, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	config, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,10 +42,10 @@ func eventually(t *testing.T, f func() error) error {
 }
 
 func TestCronTabReplicaLimitThroughTheAggregator(t *testing.T) {
-	kubectl(t, "create", "namespace", "limited")
-	kubectl(t, "annotate", "namespace", "limited", "stable.example.com/max-replicas=2")
+	namespace := shared.namespace(t)
+	shared.kubectl(t, "annotate", "namespace", namespace, "stable.example.com/max-replicas=2")
 	ctx := context.Background()
-	limited := adminClientset(t).StableV1().CronTabs("limited")
+	limited := shared.adminClientset(t).StableV1().CronTabs(namespace)
 
 	err := eventually(t, func() error {
 		_, err := limited.Create(ctx, crontabWith("too-many", "busybox", 3), metav1.CreateOptions{})
@@ -63,13 +63,13 @@ func TestCronTabReplicaLimitThroughTheAggregator(t *testing.T) {
 	if _, err := limited.Create(ctx, crontabWith("fits", "busybox", 2), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("2 replicas: %v", err)
 	}
-	_, err = cluster.Kubectl(ctx, "scale", "crontabs.stable.example.com", "fits", "--namespace=limited", "--replicas=3")
+	_, err = shared.Kubectl(ctx, "scale", "crontabs.stable.example.com", "fits", "--namespace="+namespace, "--replicas=3")
 	if err == nil || !strings.Contains(err.Error(), "CronTabReplicaLimit") {
 		t.Errorf("kubectl scale beyond the namespace limit: %v", err)
 	}
 
 	// Without the annotation, the configured default applies.
-	_, err = adminClientset(t).StableV1().CronTabs("default").Create(ctx, crontabWith("over-default", "busybox", defaultMaxReplicas+1), metav1.CreateOptions{})
+	_, err = shared.adminClientset(t).StableV1().CronTabs(shared.namespace(t)).Create(ctx, crontabWith("over-default", "busybox", defaultMaxReplicas+1), metav1.CreateOptions{})
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "defaultMaxReplicas") {
 		t.Errorf("%d replicas with a default of %d: %v", defaultMaxReplicas+1, defaultMaxReplicas, err)
 	}
@@ -79,21 +79,34 @@ func TestCronTabReplicaLimitThroughTheAggregator(t *testing.T) {
 // CronTabClass may not have more replicas than the class allows, whether
 // created or scaled, and may not name a class that does not exist.
 func TestCronTabClassLimitThroughTheAggregator(t *testing.T) {
-	kubectl(t, "apply", "-f", "../../artifacts/examples/crontabclass-v1.yaml") // "small": maxReplicas 2
-	if out := strings.Join(strings.Fields(kubectl(t, "get", "ctc", "small")), " "); !strings.Contains(out, "MAX REPLICAS AGE small 2") {
-		t.Errorf("kubectl get ctc small = %q", out)
+	// The example class ("small": maxReplicas 2), under a name of the test's own.
+	class := testObjectName(t, "small")
+	example, err := os.ReadFile("../../artifacts/examples/crontabclass-v1.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	kubectl(t, "create", "namespace", "classes")
+	classFile := filepath.Join(t.TempDir(), "class.yaml")
+	if err := os.WriteFile(classFile, []byte(strings.Replace(string(example), "name: small", "name: "+class, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shared.kubectl(t, "apply", "-f", classFile)
+	t.Cleanup(func() {
+		_, _ = shared.Kubectl(context.Background(), "delete", "crontabclass.stable.example.com", class)
+	})
+	if out := strings.Join(strings.Fields(shared.kubectl(t, "get", "ctc", class)), " "); !strings.Contains(out, "MAX REPLICAS AGE "+class+" 2") {
+		t.Errorf("kubectl get ctc %s = %q", class, out)
+	}
+	namespace := shared.namespace(t)
 	ctx := context.Background()
-	crontabs := adminClientset(t).StableV1().CronTabs("classes")
+	crontabs := shared.adminClientset(t).StableV1().CronTabs(namespace)
 	ofClass := func(name, class string, replicas int32) *stablev1.CronTab {
 		c := crontabWith(name, "busybox", replicas)
 		c.Labels = map[string]string{stable.ClassLabel: class}
 		return c
 	}
-	err := eventually(t, func() error { // until the server's informer has the class
-		_, err := crontabs.Create(ctx, ofClass("over-class", "small", 3), metav1.CreateOptions{})
-		if apierrors.IsForbidden(err) && strings.Contains(err.Error(), `CronTabClass "small"`) {
+	err = eventually(t, func() error { // until the server's informer has the class
+		_, err := crontabs.Create(ctx, ofClass("over-class", class, 3), metav1.CreateOptions{})
+		if apierrors.IsForbidden(err) && strings.Contains(err.Error(), `CronTabClass "`+class+`"`) {
 			return nil
 		}
 		if err == nil {
@@ -104,11 +117,11 @@ func TestCronTabClassLimitThroughTheAggregator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := crontabs.Create(ctx, ofClass("in-class", "small", 2), metav1.CreateOptions{}); err != nil {
+	if _, err := crontabs.Create(ctx, ofClass("in-class", class, 2), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("2 replicas in a class allowing 2: %v", err)
 	}
-	_, err = cluster.Kubectl(ctx, "scale", "crontabs.stable.example.com", "in-class", "--namespace=classes", "--replicas=3")
-	if err == nil || !strings.Contains(err.Error(), `set by CronTabClass "small"`) {
+	_, err = shared.Kubectl(ctx, "scale", "crontabs.stable.example.com", "in-class", "--namespace="+namespace, "--replicas=3")
+	if err == nil || !strings.Contains(err.Error(), `set by CronTabClass "`+class+`"`) {
 		t.Errorf("kubectl scale beyond the class's limit: %v", err)
 	}
 	if _, err := crontabs.Create(ctx, ofClass("misspelt", "smal", 1), metav1.CreateOptions{}); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "does not exist") {
@@ -119,11 +132,12 @@ func TestCronTabClassLimitThroughTheAggregator(t *testing.T) {
 // TestClusterValidatingAdmissionPolicyApplies: a ValidatingAdmissionPolicy
 // created in kube-apiserver is enforced by this server on its CronTabs.
 func TestClusterValidatingAdmissionPolicyApplies(t *testing.T) {
+	namespace, name := shared.namespace(t), testObjectName(t, "crontab-images")
 	policy := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(policy, []byte(`apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
-  name: crontab-images
+  name: `+name+`
 spec:
   failurePolicy: Fail
   matchConstraints:
@@ -139,22 +153,21 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
-  name: crontab-images
+  name: `+name+`
 spec:
-  policyName: crontab-images
+  policyName: `+name+`
   validationActions: [Deny]
   matchResources:
     namespaceSelector:
       matchLabels:
-        kubernetes.io/metadata.name: policed
+        kubernetes.io/metadata.name: `+namespace+`
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	kubectl(t, "create", "namespace", "policed")
-	kubectl(t, "apply", "-f", policy)
-	t.Cleanup(func() { _, _ = cluster.Kubectl(context.Background(), "delete", "-f", policy) })
+	shared.kubectl(t, "apply", "-f", policy)
+	t.Cleanup(func() { _, _ = shared.Kubectl(context.Background(), "delete", "-f", policy) })
 	ctx := context.Background()
-	policed := adminClientset(t).StableV1().CronTabs("policed")
+	policed := shared.adminClientset(t).StableV1().CronTabs(namespace)
 
 	err := eventually(t, func() error {
 		_, err := policed.Create(ctx, crontabWith("from-dockerhub", "busybox", 1), metav1.CreateOptions{})
@@ -179,7 +192,7 @@ spec:
 // server's informers (namespaces, webhook and policy configurations, flow
 // control) list and watch without being refused.
 func TestServerRBACIsSufficient(t *testing.T) {
-	log, err := os.ReadFile(filepath.Join(cluster.Dir, "logs", "extension-apiserver.log"))
+	log, err := os.ReadFile(filepath.Join(shared.Dir, "logs", "extension-apiserver.log"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,9 @@ import (
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
 
-func kubectl(t *testing.T, args ...string) string {
+func (c *testCluster) kubectl(t *testing.T, args ...string) string {
 	t.Helper()
-	out, err := cluster.Kubectl(context.Background(), args...)
+	out, err := c.Kubectl(context.Background(), args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func kubectl(t *testing.T, args ...string) string {
 
 func TestEveryAPIServiceIsAvailable(t *testing.T) {
 	for _, name := range localcluster.APIServices {
-		out := kubectl(t, "get", "apiservice", name, "-o", "jsonpath={.status.conditions[?(@.type=='Available')].status} {.spec.insecureSkipTLSVerify} {.spec.caBundle}")
+		out := shared.kubectl(t, "get", "apiservice", name, "-o", "jsonpath={.status.conditions[?(@.type=='Available')].status} {.spec.insecureSkipTLSVerify} {.spec.caBundle}")
 		fields := strings.Fields(out)
 		if len(fields) != 2 || fields[0] != "True" || len(fields[1]) < 100 {
 			t.Errorf("apiservice %s: %q, want Available=True, no insecureSkipTLSVerify, a caBundle", name, out)
@@ -35,15 +35,15 @@ func TestEveryAPIServiceIsAvailable(t *testing.T) {
 }
 
 func TestCRUDThroughTheAggregator(t *testing.T) {
-	config, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	config, err := clientcmd.BuildConfigFromFlags("", shared.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	framework.RunCRUD(t, config)
+	framework.RunCRUD(t, config, shared.namespace(t))
 }
 
 func TestDiscoveryThroughTheAggregator(t *testing.T) {
-	out := kubectl(t, "api-resources", "-o", "name")
+	out := shared.kubectl(t, "api-resources", "-o", "name")
 	for _, want := range []string{"crontabs.stable.example.com", "flunders.wardle.example.com", "fischers.wardle.example.com"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("kubectl api-resources lacks %s", want)
@@ -56,7 +56,7 @@ func TestDiscoveryThroughTheAggregator(t *testing.T) {
 			Versions         []struct{ Version string }
 		}
 	}
-	if err := json.Unmarshal([]byte(kubectl(t, "get", "--raw", "/apis")), &groups); err != nil {
+	if err := json.Unmarshal([]byte(shared.kubectl(t, "get", "--raw", "/apis")), &groups); err != nil {
 		t.Fatal(err)
 	}
 	preferred := map[string]string{}
@@ -66,7 +66,7 @@ func TestDiscoveryThroughTheAggregator(t *testing.T) {
 	if preferred["stable.example.com"] != "v1" || preferred["wardle.example.com"] != "v1beta1" {
 		t.Errorf("preferred versions through kube-apiserver: %v", preferred)
 	}
-	if got := kubectl(t, "explain", "crontab.spec.cronSpec"); !strings.Contains(got, "five-field cron schedule") {
+	if got := shared.kubectl(t, "explain", "crontab.spec.cronSpec"); !strings.Contains(got, "five-field cron schedule") {
 		t.Errorf("kubectl explain through kube-apiserver: %s", got)
 	}
 }

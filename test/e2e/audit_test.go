@@ -22,20 +22,15 @@ import (
 func TestAuditRecordsTheRealUser(t *testing.T) {
 	root, _ := filepath.Abs("../..")
 	logPath := filepath.Join(t.TempDir(), "audit.log")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := cluster.RestartExtensionAPIServer(ctx, "--audit-policy-file="+filepath.Join(root, "artifacts", "deploy", "audit", "policy.yaml"),
-		"--audit-log-path="+logPath); err != nil {
-		t.Fatal(err)
-	}
+	c := ownCluster(t, "--audit-policy-file="+filepath.Join(root, "artifacts", "deploy", "audit", "policy.yaml"), "--audit-log-path="+logPath)
 	body := filepath.Join(t.TempDir(), "crontab.json")
 	if err := os.WriteFile(body, []byte(`{"apiVersion":"stable.example.com/v1","kind":"CronTab","metadata":{"name":"audited",`+
 		`"annotations":{"stable.example.com/skip-cleanup":"true"}},"spec":{"cronSpec":"* * * * *","image":"busybox"}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	kubectl(t, "create", "--raw", "/apis/stable.example.com/v1/namespaces/default/crontabs", "-f", body)
-	kubectl(t, "get", "crontabs.stable.example.com", "audited", "-n", "default")
-	t.Cleanup(func() { kubectl(t, "delete", "crontabs.stable.example.com", "audited", "-n", "default") })
+	c.kubectl(t, "create", "--raw", "/apis/stable.example.com/v1/namespaces/default/crontabs", "-f", body)
+	c.kubectl(t, "get", "crontabs.stable.example.com", "audited", "-n", "default")
+	t.Cleanup(func() { c.kubectl(t, "delete", "crontabs.stable.example.com", "audited", "-n", "default") })
 
 	var create, get *auditv1.Event
 	testutil.WaitFor(t, 30*time.Second, "the create and the get in the audit log", func(context.Context) (bool, error) {

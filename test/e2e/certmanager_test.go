@@ -71,7 +71,7 @@ func TestCertManagerOverlay(t *testing.T) {
 	if err := os.WriteFile(manifests, others.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := kubectl(t, "apply", "--dry-run=server", "-f", manifests)
+	out := shared.kubectl(t, "apply", "--dry-run=server", "-f", manifests)
 	if !strings.Contains(out, "deployment.apps/extension-apiserver") || !strings.Contains(out, "statefulset.apps/etcd") {
 		t.Errorf("the dry run did not reach the Deployment and the StatefulSet:\n%s", out)
 	}

@@ -26,11 +26,12 @@ import (
 // server serves the new certificate within a minute, without a restart,
 // and kube-apiserver keeps every APIService Available meanwhile.
 func TestServingCertificateRotation(t *testing.T) {
-	before := servedCertificate(t)
-	if err := localcluster.WriteServingCerts(cluster.ServingDir(), localcluster.ServiceNamespace, localcluster.ServiceName); err != nil {
+	c := ownCluster(t)
+	before := c.servedCertificate(t)
+	if err := localcluster.WriteServingCerts(c.ServingDir(), localcluster.ServiceNamespace, localcluster.ServiceName); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(cluster.ServingDir(), "serving.crt"))
+	data, err := os.ReadFile(filepath.Join(c.ServingDir(), "serving.crt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestServingCertificateRotation(t *testing.T) {
 	}
 
 	// Watch the APIServices' availability for the whole rotation.
-	config, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	config, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,10 +79,10 @@ func TestServingCertificateRotation(t *testing.T) {
 
 	start := time.Now()
 	testutil.WaitFor(t, 90*time.Second, "the server to serve the new certificate", func(context.Context) (bool, error) {
-		return servedCertificate(t).SerialNumber.Cmp(issued.SerialNumber) == 0, nil
+		return c.servedCertificate(t).SerialNumber.Cmp(issued.SerialNumber) == 0, nil
 	})
 	t.Logf("the new certificate served after %s", time.Since(start).Round(100*time.Millisecond))
-	kubectl(t, "get", "crontabs.stable.example.com", "-A") // a request through the aggregator on the new certificate
+	c.kubectl(t, "get", "crontabs.stable.example.com", "-A") // a request through the aggregator on the new certificate
 	stop()
 	wg.Wait()
 	if len(unavailable) > 0 || checks == 0 {
@@ -90,9 +91,9 @@ func TestServingCertificateRotation(t *testing.T) {
 }
 
 // servedCertificate is the leaf certificate the server presents now.
-func servedCertificate(t *testing.T) *x509.Certificate {
+func (c *testCluster) servedCertificate(t *testing.T) *x509.Certificate {
 	t.Helper()
-	u, err := url.Parse(cluster.ExtensionAPIServerURL)
+	u, err := url.Parse(c.ExtensionAPIServerURL)
 	if err != nil {
 		t.Fatal(err)
 	}

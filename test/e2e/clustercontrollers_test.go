@@ -24,9 +24,9 @@ import (
 	"github.com/example/extension-apiserver/pkg/storagemigration"
 )
 
-func kubeClientset(t *testing.T) kubernetes.Interface {
+func (c *testCluster) kubeClientset(t *testing.T) kubernetes.Interface {
 	t.Helper()
-	config, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	config, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,32 +43,32 @@ const namespaceDeletionBound = 60 * time.Second
 // discovery and deletes them; a CronTab held by the cleanup finalizer goes
 // once the CronTab controller has run its cleanup.
 func TestNamespaceDeletionDeletesAggregatedObjects(t *testing.T) {
-	kubectl(t, "create", "namespace", "doomed")
+	namespace := shared.namespace(t)
 	ctx := context.Background()
-	cs := adminClientset(t)
-	ct, err := cs.StableV1().CronTabs("doomed").Create(ctx, crontabWith("held", "busybox", 1), metav1.CreateOptions{})
+	cs := shared.adminClientset(t)
+	ct, err := cs.StableV1().CronTabs(namespace).Create(ctx, crontabWith("held", "busybox", 1), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ct.Finalizers) != 1 || ct.Finalizers[0] != crontabcleanup.Finalizer {
 		t.Fatalf("finalizers %v, want the cleanup finalizer from CronTabCleanup", ct.Finalizers)
 	}
-	if _, err := cs.WardleV1beta1().Flunders("doomed").Create(ctx, &wardlev1beta1.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "plain"}}, metav1.CreateOptions{}); err != nil {
+	if _, err := cs.WardleV1beta1().Flunders(namespace).Create(ctx, &wardlev1beta1.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "plain"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
 	start := time.Now()
-	kubectl(t, "delete", "namespace", "doomed", "--wait=false")
-	kube := kubeClientset(t)
-	testutil.WaitFor(t, namespaceDeletionBound, "namespace doomed to be gone", func(ctx context.Context) (bool, error) {
-		_, err := kube.CoreV1().Namespaces().Get(ctx, "doomed", metav1.GetOptions{})
+	shared.kubectl(t, "delete", "namespace", namespace, "--wait=false")
+	kube := shared.kubeClientset(t)
+	testutil.WaitFor(t, namespaceDeletionBound, "the namespace to be gone", func(ctx context.Context) (bool, error) {
+		_, err := kube.CoreV1().Namespaces().Get(ctx, namespace, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})
 	t.Logf("namespace with a CronTab held by the cleanup finalizer and a Flunder deleted in %.1fs", time.Since(start).Seconds())
-	if _, err := cs.StableV1().CronTabs("doomed").Get(ctx, "held", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+	if _, err := cs.StableV1().CronTabs(namespace).Get(ctx, "held", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("the CronTab outlived its namespace: %v", err)
 	}
-	if _, err := cs.WardleV1beta1().Flunders("doomed").Get(ctx, "plain", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+	if _, err := cs.WardleV1beta1().Flunders(namespace).Get(ctx, "plain", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("the Flunder outlived its namespace: %v", err)
 	}
 }
@@ -77,13 +77,14 @@ func TestNamespaceDeletionDeletesAggregatedObjects(t *testing.T) {
 // with it (background and foreground propagation) and stays, released,
 // with orphan propagation.
 func TestGarbageCollectionOfOwnedFlunders(t *testing.T) {
+	namespace := shared.namespace(t)
 	ctx := context.Background()
-	kube := kubeClientset(t)
-	flunders := adminClientset(t).WardleV1beta1().Flunders("default")
+	kube := shared.kubeClientset(t)
+	flunders := shared.adminClientset(t).WardleV1beta1().Flunders(namespace)
 	for _, policy := range []metav1.DeletionPropagation{metav1.DeletePropagationBackground, metav1.DeletePropagationForeground, metav1.DeletePropagationOrphan} {
 		t.Run(string(policy), func(t *testing.T) {
 			name := "owned-" + strings.ToLower(string(policy))
-			owner, err := kube.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+			owner, err := kube.CoreV1().ConfigMaps(namespace).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,11 +95,11 @@ func TestGarbageCollectionOfOwnedFlunders(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			if err := kube.CoreV1().ConfigMaps("default").Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil {
+			if err := kube.CoreV1().ConfigMaps(namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil {
 				t.Fatal(err)
 			}
 			testutil.WaitFor(t, time.Minute, "the ConfigMap to be gone", func(ctx context.Context) (bool, error) {
-				_, err := kube.CoreV1().ConfigMaps("default").Get(ctx, name, metav1.GetOptions{})
+				_, err := kube.CoreV1().ConfigMaps(namespace).Get(ctx, name, metav1.GetOptions{})
 				return apierrors.IsNotFound(err), nil
 			})
 			if policy == metav1.DeletePropagationOrphan {
@@ -127,19 +128,19 @@ func TestGarbageCollectionOfOwnedFlunders(t *testing.T) {
 // hold for this server's objects (its ResourceQuota admission plugin), and
 // the cluster's quota controller reports their usage.
 func TestResourceQuotaCountsCronTabs(t *testing.T) {
-	kubectl(t, "create", "namespace", "quota")
-	kubectl(t, "create", "quota", "crontabs", "--namespace=quota", "--hard=count/crontabs.stable.example.com=2")
+	namespace := shared.namespace(t)
+	shared.kubectl(t, "create", "quota", "crontabs", "--namespace="+namespace, "--hard=count/crontabs.stable.example.com=2")
 	ctx := context.Background()
-	kube := kubeClientset(t)
+	kube := shared.kubeClientset(t)
 	testutil.WaitFor(t, time.Minute, "the quota controller to compute the quota's usage", func(ctx context.Context) (bool, error) {
-		q, err := kube.CoreV1().ResourceQuotas("quota").Get(ctx, "crontabs", metav1.GetOptions{})
+		q, err := kube.CoreV1().ResourceQuotas(namespace).Get(ctx, "crontabs", metav1.GetOptions{})
 		if err != nil {
 			return false, err
 		}
 		_, counted := q.Status.Used["count/crontabs.stable.example.com"]
 		return counted, nil
 	})
-	crontabs := adminClientset(t).StableV1().CronTabs("quota")
+	crontabs := shared.adminClientset(t).StableV1().CronTabs(namespace)
 	for i := range 2 {
 		if _, err := crontabs.Create(ctx, crontabWith(fmt.Sprintf("ct-%d", i), "busybox", 1), metav1.CreateOptions{}); err != nil {
 			t.Fatalf("CronTab %d of 2 allowed: %v", i+1, err)
@@ -151,7 +152,7 @@ func TestResourceQuotaCountsCronTabs(t *testing.T) {
 	}
 	var described string
 	testutil.WaitFor(t, time.Minute, "kubectl describe quota to show 2 of 2 used", func(ctx context.Context) (bool, error) {
-		described = kubectl(t, "describe", "quota", "crontabs", "--namespace=quota")
+		described = shared.kubectl(t, "describe", "quota", "crontabs", "--namespace="+namespace)
 		for _, line := range strings.Split(described, "\n") {
 			if fields := strings.Fields(line); len(fields) == 3 && fields[0] == "count/crontabs.stable.example.com" {
 				return fields[1] == "2" && fields[2] == "2", nil
@@ -167,15 +168,16 @@ func TestResourceQuotaCountsCronTabs(t *testing.T) {
 // kube-controller-manager's migrator rewrites every CronTab through the
 // aggregated API, and etcd then holds each in the new encoding.
 func TestInTreeStorageVersionMigration(t *testing.T) {
+	c := ownCluster(t)
+	namespace := c.namespace(t)
 	ctx := context.Background()
-	kubectl(t, "create", "namespace", "migrated")
-	crontabs := adminClientset(t).StableV1().CronTabs("migrated")
+	crontabs := c.adminClientset(t).StableV1().CronTabs(namespace)
 	for i := range 5 {
 		if _, err := crontabs.Create(ctx, crontabWith(fmt.Sprintf("ct-%d", i), "busybox", 1), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{cluster.EtcdURL}, DialTimeout: 5 * time.Second})
+	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{c.EtcdURL}, DialTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,17 +199,12 @@ func TestInTreeStorageVersionMigration(t *testing.T) {
 		t.Fatalf("CronTabs in etcd before: %v, want stable.example.com/v1 protobuf only", got)
 	}
 
-	if err := cluster.RestartExtensionAPIServer(ctx, "--storage-media-type=application/json", "--automatic-storage-migration=false"); err != nil {
+	if err := c.RestartExtensionAPIServer(ctx, "--storage-media-type=application/json", "--automatic-storage-migration=false"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if err := cluster.RestartExtensionAPIServer(context.Background()); err != nil {
-			t.Errorf("restarting the server with its usual flags: %v", err)
-		}
-	})
 	svm := &svmv1.StorageVersionMigration{ObjectMeta: metav1.ObjectMeta{Name: "crontabs-to-json"},
 		Spec: svmv1.StorageVersionMigrationSpec{Resource: metav1.GroupResource{Group: "stable.example.com", Resource: "crontabs"}}}
-	migrations := kubeClientset(t).StoragemigrationV1().StorageVersionMigrations()
+	migrations := c.kubeClientset(t).StoragemigrationV1().StorageVersionMigrations()
 	if _, err := migrations.Create(ctx, svm, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,8 @@ import (
 // conformance.IntendedDifferences fails. This server is reached through the
 // aggregator, then as a standalone server with its own embedded etcd.
 func TestConformanceWithACRD(t *testing.T) {
-	config, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	c := ownCluster(t)
+	config, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestConformanceWithACRD(t *testing.T) {
 		if out, err := build.CombinedOutput(); err != nil {
 			t.Fatalf("building internal/cmd/conformance: %v\n%s", err, out)
 		}
-		out, err := exec.Command(binary, "--kubeconfig", cluster.AdminKubeconfig(), "--namespace", "conformance-command").CombinedOutput()
+		out, err := exec.Command(binary, "--kubeconfig", c.AdminKubeconfig(), "--namespace", "conformance-command").CombinedOutput()
 		if err != nil {
 			t.Fatalf("internal/cmd/conformance: %v\n%s", err, out)
 		}

@@ -15,8 +15,9 @@ import (
 // with the RBAC of artifacts/deploy, keeps status in line and finalizes
 // deletions, records Events and holds its Lease.
 func TestControllerBehindTheAggregator(t *testing.T) {
+	namespace := shared.namespace(t)
 	ctx := context.Background()
-	crontabs := adminClientset(t).StableV1().CronTabs("default")
+	crontabs := shared.adminClientset(t).StableV1().CronTabs(namespace)
 	created, err := crontabs.Create(ctx, crontabWith("controlled", "busybox", 2), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -34,17 +35,17 @@ func TestControllerBehindTheAggregator(t *testing.T) {
 	if err := eventually(t, func() error { return statusIs(2) }); err != nil {
 		t.Fatalf("status did not follow: %v", err)
 	}
-	kubectl(t, "scale", "crontabs.stable.example.com", "controlled", "--replicas=4")
+	shared.kubectl(t, "scale", "crontabs.stable.example.com", "controlled", "--namespace="+namespace, "--replicas=4")
 	if err := eventually(t, func() error { return statusIs(4) }); err != nil {
 		t.Fatalf("status did not follow the scale: %v", err)
 	}
 
-	kubectl(t, "delete", "crontabs.stable.example.com", "controlled", "--timeout=30s")
+	shared.kubectl(t, "delete", "crontabs.stable.example.com", "controlled", "--namespace="+namespace, "--timeout=30s")
 	if _, err := crontabs.Get(ctx, "controlled", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("after delete: %v", err)
 	}
 	if err := eventually(t, func() error {
-		out := kubectl(t, "get", "events.events.k8s.io", "-o", "jsonpath={.items[*].reason}/{.items[*].regarding.name}")
+		out := shared.kubectl(t, "get", "events.events.k8s.io", "--namespace="+namespace, "-o", "jsonpath={.items[*].reason}/{.items[*].regarding.name}")
 		if !strings.Contains(out, "CleanedUp") || !strings.Contains(out, "controlled") {
 			return apierrors.NewNotFound(metav1.SchemeGroupVersion.WithResource("events").GroupResource(), out)
 		}
@@ -52,7 +53,7 @@ func TestControllerBehindTheAggregator(t *testing.T) {
 	}); err != nil {
 		t.Errorf("no CleanedUp Event: %v", err)
 	}
-	holder := kubectl(t, "get", "lease", "crontab-controller", "-n", "extension-apiserver", "-o", "jsonpath={.spec.holderIdentity}")
+	holder := shared.kubectl(t, "get", "lease", "crontab-controller", "-n", "extension-apiserver", "-o", "jsonpath={.spec.holderIdentity}")
 	if holder == "" {
 		t.Errorf("the controller holds no Lease")
 	}

@@ -37,7 +37,7 @@ func TestDeployComponentsBuildAndPassDryRun(t *testing.T) {
 	if err := os.WriteFile(manifests, built, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := kubectl(t, "apply", "--dry-run=server", "-f", manifests)
+	out := shared.kubectl(t, "apply", "--dry-run=server", "-f", manifests)
 	if !strings.Contains(out, "deployment.apps/extension-apiserver") {
 		t.Errorf("the dry run did not reach the Deployment:\n%s", out)
 	}

@@ -23,7 +23,8 @@ import (
 // TestDeprecationWarningsThroughTheAggregator: kube-apiserver passes the
 // server's Warning headers on, so kubectl prints them.
 func TestDeprecationWarningsThroughTheAggregator(t *testing.T) {
-	cmd := exec.Command("kubectl", "--kubeconfig", cluster.AdminKubeconfig(), "get", "flunders.v1alpha1.wardle.example.com", "-A")
+	namespace := shared.namespace(t)
+	cmd := exec.Command("kubectl", "--kubeconfig", shared.AdminKubeconfig(), "get", "flunders.v1alpha1.wardle.example.com", "-A")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -34,13 +35,13 @@ func TestDeprecationWarningsThroughTheAggregator(t *testing.T) {
 		t.Errorf("kubectl stderr %q, want %q", stderr.String(), want)
 	}
 
-	config, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	config, err := clientcmd.BuildConfigFromFlags("", shared.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
 	}
 	warnings := &framework.WarningRecorder{}
 	config.WarningHandler = warnings
-	crontabs := clientset.NewForConfigOrDie(config).StableV1beta1().CronTabs("default")
+	crontabs := clientset.NewForConfigOrDie(config).StableV1beta1().CronTabs(namespace)
 	ctx := context.Background()
 	wantCronTab := "stable.example.com/v1beta1 CronTab is deprecated in v1.37+, unavailable in v1.40+; use stable.example.com/v1 CronTab"
 	if _, err := crontabs.Create(ctx, &stablev1beta1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: "deprecated-version"},
@@ -63,17 +64,17 @@ func TestDeprecationWarningsThroughTheAggregator(t *testing.T) {
 // what a CronTab already has: every write that does not raise its replicas
 // passes, finalizers included, so deletion completes; scaling up is refused.
 func TestLoweredReplicaLimit(t *testing.T) {
-	kubectl(t, "create", "namespace", "lowered")
-	kubectl(t, "annotate", "namespace", "lowered", "stable.example.com/max-replicas=5")
+	namespace := shared.namespace(t)
+	shared.kubectl(t, "annotate", "namespace", namespace, "stable.example.com/max-replicas=5")
 	ctx := context.Background()
-	crontabs := adminClientset(t).StableV1().CronTabs("lowered")
+	crontabs := shared.adminClientset(t).StableV1().CronTabs(namespace)
 	if err := eventually(t, func() error {
 		_, err := crontabs.Create(ctx, crontabWith("big", "busybox", 5), metav1.CreateOptions{})
 		return err
 	}); err != nil {
 		t.Fatalf("5 replicas where the namespace allows 5: %v", err)
 	}
-	kubectl(t, "annotate", "namespace", "lowered", "--overwrite", "stable.example.com/max-replicas=2")
+	shared.kubectl(t, "annotate", "namespace", namespace, "--overwrite", "stable.example.com/max-replicas=2")
 	if err := eventually(t, func() error {
 		_, err := crontabs.Create(ctx, crontabWith("probe", "busybox", 3), metav1.CreateOptions{})
 		if apierrors.IsForbidden(err) {
@@ -88,8 +89,8 @@ func TestLoweredReplicaLimit(t *testing.T) {
 		t.Fatalf("the lowered limit never applied: %v", err)
 	}
 
-	kubectl(t, "label", "crontabs.stable.example.com", "big", "--namespace=lowered", "team=a")
-	kubectl(t, "annotate", "crontabs.stable.example.com", "big", "--namespace=lowered", "note=kept")
+	shared.kubectl(t, "label", "crontabs.stable.example.com", "big", "--namespace="+namespace, "team=a")
+	shared.kubectl(t, "annotate", "crontabs.stable.example.com", "big", "--namespace="+namespace, "note=kept")
 	ct, err := crontabs.Get(ctx, "big", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -98,8 +99,8 @@ func TestLoweredReplicaLimit(t *testing.T) {
 	if _, err := crontabs.UpdateStatus(ctx, ct, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
 		t.Errorf("status write above the lowered limit: %v", err)
 	}
-	kubectl(t, "scale", "crontabs.stable.example.com", "big", "--namespace=lowered", "--replicas=4")
-	if _, err := cluster.Kubectl(ctx, "scale", "crontabs.stable.example.com", "big", "--namespace=lowered", "--replicas=5"); err == nil || !strings.Contains(err.Error(), "CronTabReplicaLimit") {
+	shared.kubectl(t, "scale", "crontabs.stable.example.com", "big", "--namespace="+namespace, "--replicas=4")
+	if _, err := shared.Kubectl(ctx, "scale", "crontabs.stable.example.com", "big", "--namespace="+namespace, "--replicas=5"); err == nil || !strings.Contains(err.Error(), "CronTabReplicaLimit") {
 		t.Errorf("scaling up above the lowered limit: %v, want a refusal by CronTabReplicaLimit", err)
 	}
 

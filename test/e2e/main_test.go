@@ -9,13 +9,30 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
 )
 
-var cluster *localcluster.Cluster
+// testCluster is a control plane the tests reach: etcd, kube-apiserver,
+// this server behind its APIServices, kube-controller-manager and the
+// CronTab controller. The helpers that talk to a cluster are its methods.
+type testCluster struct{ *localcluster.Cluster }
+
+// shared is the cluster of the tests that touch only their own namespaces
+// and their own cluster-scoped objects. A test that restarts a component,
+// swaps certificates or changes cluster-wide state runs on its own cluster
+// (ownCluster) instead.
+var shared *testCluster
+
+// clusterConfig is how every cluster of the suite is started.
+var clusterConfig localcluster.Config
 
 // defaultMaxReplicas is CronTabReplicaLimit's default in the e2e cluster.
 const defaultMaxReplicas = 8
@@ -58,20 +75,49 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	cluster, err = localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: binDir, DeployDir: filepath.Join(root, "artifacts", "deploy"),
+	clusterConfig = localcluster.Config{BinDir: binDir, DeployDir: filepath.Join(root, "artifacts", "deploy"),
 		ServerArgs: []string{"--admission-control-config-file=" + admissionConfig},
-		Log:        func(format string, args ...any) { fmt.Printf("e2e: "+format+"\n", args...) }})
+		Log:        func(format string, args ...any) { fmt.Printf("e2e: "+format+"\n", args...) }}
+	config := clusterConfig
+	config.Dir = filepath.Join(dir, "shared")
+	c, err := localcluster.Up(ctx, config)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: the cluster did not come up: %v\n", err)
-		_ = localcluster.Down(dir)
+		_ = localcluster.Down(config.Dir)
 		return 1
 	}
+	shared = &testCluster{c}
 	fmt.Printf("e2e: cluster up in %.1fs\n", time.Since(start).Seconds())
 	code := m.Run()
-	if err := localcluster.Down(dir); err != nil {
+	if err := localcluster.Down(config.Dir); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: stopping the cluster: %v\n", err)
 	}
+	_ = os.RemoveAll(dir)
 	return code
+}
+
+// ownCluster starts a cluster for one test, with serverArgs as extra flags
+// of the extension API server, and stops it when the test ends.
+func ownCluster(t *testing.T, serverArgs ...string) *testCluster {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	config := clusterConfig
+	config.Dir = filepath.Join(t.TempDir(), "cluster")
+	config.ServerArgs = append(slices.Clone(config.ServerArgs), serverArgs...)
+	config.Log = t.Logf
+	start := time.Now()
+	c, err := localcluster.Up(ctx, config)
+	if err != nil {
+		t.Fatalf("the test's own cluster did not come up: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := localcluster.Down(config.Dir); err != nil {
+			t.Errorf("stopping the test's own cluster: %v", err)
+		}
+	})
+	t.Logf("own cluster up in %.1fs", time.Since(start).Seconds())
+	return &testCluster{c}
 }
 
 // prepareBinaries builds etcd, kube-apiserver and kube-controller-manager
@@ -100,4 +146,27 @@ func prepareBinaries(root string) (string, error) {
 		}
 	}
 	return binDir, nil
+}
+
+// notInName is what a test's name holds that an object's name may not.
+var notInName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// testObjectName is a name for the test's own objects: base, the test's
+// name and a random suffix, so that a test run again (go test -count=3)
+// never meets what its earlier run left, even while it is still being
+// deleted.
+func testObjectName(t *testing.T, base string) string {
+	test := strings.Trim(notInName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	name := strings.Trim(base+"-"+test[:min(len(test), 40)], "-")
+	return name + "-" + utilrand.String(5)
+}
+
+// namespace creates a namespace of the test's own, labelled with the test,
+// and deletes it when the test ends.
+func (c *testCluster) namespace(t *testing.T) string {
+	t.Helper()
+	name := testObjectName(t, "e2e")
+	c.kubectl(t, "create", "namespace", name)
+	t.Cleanup(func() { _, _ = c.Kubectl(context.Background(), "delete", "namespace", name, "--wait=false") })
+	return name
 }

@@ -24,8 +24,9 @@ import (
 // serving what the aggregator sends it until routing moves away, no request
 // fails, and every acknowledged write is stored.
 func TestRolloutBehindTheAggregator(t *testing.T) {
+	c := ownCluster(t)
 	ctx := context.Background()
-	config, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	config, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,17 +83,17 @@ func TestRolloutBehindTheAggregator(t *testing.T) {
 		return acknowledgedAfter(time.Time{}) >= 20, nil
 	})
 
-	replacement, err := cluster.StartReplacement(ctx)
+	replacement, err := c.StartReplacement(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	answers := probeUntilReady(t, replacement)
+	answers := c.probeUntilReady(t, replacement)
 	t.Logf("the replacement answered before it was ready: %v", answers)
 	if answers[http.StatusUnauthorized]+answers[http.StatusForbidden] > 0 {
 		t.Errorf("the replacement refused valid credentials before it was ready: %v", answers)
 	}
 
-	handover, err := cluster.HandOver(ctx, replacement, localcluster.ShutdownDelay/2)
+	handover, err := c.HandOver(ctx, replacement, localcluster.ShutdownDelay/2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,14 +142,14 @@ func TestRolloutBehindTheAggregator(t *testing.T) {
 // probeUntilReady lists CronTabs on the replacement, directly, as the
 // aggregator and as an admin, from the moment it listens until /readyz
 // answers 200, and counts the answers by status code.
-func probeUntilReady(t *testing.T, r *localcluster.Replacement) map[int]int {
+func (c *testCluster) probeUntilReady(t *testing.T, r *localcluster.Replacement) map[int]int {
 	t.Helper()
-	frontProxy := clientCertificate(t, "front-proxy-ca", "front-proxy-client")
-	admin, err := tls.LoadX509KeyPair(filepath.Join(cluster.CertsDir(), "admin.crt"), filepath.Join(cluster.CertsDir(), "admin.key"))
+	frontProxy := c.clientCertificate(t, "front-proxy-ca", "front-proxy-client")
+	admin, err := tls.LoadX509KeyPair(filepath.Join(c.CertsDir(), "admin.crt"), filepath.Join(c.CertsDir(), "admin.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	asFrontProxy, asAdmin := certificateClient(t, frontProxy), certificateClient(t, admin)
+	asFrontProxy, asAdmin := c.certificateClient(t, frontProxy), c.certificateClient(t, admin)
 	answers := map[int]int{}
 	get := func(client *http.Client, path string, header http.Header) int {
 		req, err := http.NewRequest(http.MethodGet, r.URL+path, nil)
@@ -185,7 +186,7 @@ func probeUntilReady(t *testing.T, r *localcluster.Replacement) map[int]int {
 
 // certificateClient talks to the extension server directly, trusting its
 // serving CA and presenting certs.
-func certificateClient(t *testing.T, certs ...tls.Certificate) *http.Client {
+func (c *testCluster) certificateClient(t *testing.T, certs ...tls.Certificate) *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: servingRoots(t), Certificates: certs, MinVersion: tls.VersionTLS12}}}
+		TLSClientConfig: &tls.Config{RootCAs: c.servingRoots(t), Certificates: certs, MinVersion: tls.VersionTLS12}}}
 }

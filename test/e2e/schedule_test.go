@@ -17,8 +17,9 @@ import (
 // reachable through kube-apiserver with kubectl, and RBAC decides who reads
 // it: the deployment's view role grants it.
 func TestScheduleThroughTheAggregator(t *testing.T) {
+	namespace := shared.namespace(t)
 	ctx := context.Background()
-	crontabs := adminClientset(t).StableV1().CronTabs("default")
+	crontabs := shared.adminClientset(t).StableV1().CronTabs(namespace)
 	if _, err := crontabs.Create(ctx, crontabWith("nightly", "busybox", 1), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -32,9 +33,9 @@ func TestScheduleThroughTheAggregator(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	const path = "/apis/stable.example.com/v1/namespaces/default/crontabs/nightly/schedule"
+	path := "/apis/stable.example.com/v1/namespaces/" + namespace + "/crontabs/nightly/schedule"
 	var schedule stablev1.CronTabSchedule
-	if err := json.Unmarshal([]byte(kubectl(t, "get", "--raw", path+"?count=2")), &schedule); err != nil {
+	if err := json.Unmarshal([]byte(shared.kubectl(t, "get", "--raw", path+"?count=2")), &schedule); err != nil {
 		t.Fatal(err)
 	}
 	if len(schedule.Status.NextRunTimes) != 2 {
@@ -46,14 +47,14 @@ func TestScheduleThroughTheAggregator(t *testing.T) {
 	}
 
 	getSchedule := func(user string) error {
-		return clientset.NewForConfigOrDie(userConfig(t, user)).StableV1().RESTClient().Get().AbsPath(path).Do(ctx).Error()
+		return clientset.NewForConfigOrDie(shared.userConfig(t, user)).StableV1().RESTClient().Get().AbsPath(path).Do(ctx).Error()
 	}
 	if err := getSchedule("erin"); !apierrors.IsForbidden(err) {
 		t.Errorf("a user without RBAC permission: %v, want 403", err)
 	}
-	kubectl(t, "create", "rolebinding", "erin-view", "--namespace=default", "--clusterrole=extension-apiserver:view", "--user=erin")
+	shared.kubectl(t, "create", "rolebinding", "erin-view", "--namespace="+namespace, "--clusterrole=extension-apiserver:view", "--user=erin")
 	t.Cleanup(func() {
-		_, _ = cluster.Kubectl(context.Background(), "delete", "rolebinding", "erin-view", "--namespace=default")
+		_, _ = shared.Kubectl(context.Background(), "delete", "rolebinding", "erin-view", "--namespace="+namespace)
 	})
 	// RBAC changes reach the authorizer through its informers.
 	if err := eventually(t, func() error { return getSchedule("erin") }); err != nil {

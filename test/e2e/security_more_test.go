@@ -19,9 +19,9 @@ import (
 	"github.com/example/extension-apiserver/pkg/pki"
 )
 
-func servingRoots(t *testing.T) *x509.CertPool {
+func (c *testCluster) servingRoots(t *testing.T) *x509.CertPool {
 	t.Helper()
-	ca, err := pki.Load(filepath.Join(cluster.Dir, "serving"), "serving-ca")
+	ca, err := pki.Load(filepath.Join(c.Dir, "serving"), "serving-ca")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,8 +34,8 @@ func servingRoots(t *testing.T) *x509.CertPool {
 // whose common name is not front-proxy-client does not make the identity
 // headers trusted.
 func TestFrontProxyNameMustBeAllowed(t *testing.T) {
-	impostor := clientCertificate(t, "front-proxy-ca", "not-the-front-proxy")
-	code := forgedHeaderRequest(t, &impostor)
+	impostor := shared.clientCertificate(t, "front-proxy-ca", "not-the-front-proxy")
+	code := shared.forgedHeaderRequest(t, &impostor)
 	if code != http.StatusUnauthorized {
 		t.Errorf("identity headers with a front-proxy certificate of the wrong name: %d, want 401", code)
 	}
@@ -44,14 +44,14 @@ func TestFrontProxyNameMustBeAllowed(t *testing.T) {
 // TestOldTLSRefused: the server speaks TLS 1.2 and later only.
 func TestOldTLSRefused(t *testing.T) {
 	for _, version := range []uint16{tls.VersionTLS10, tls.VersionTLS11} {
-		conn, err := tls.Dial("tcp", cluster.ExtensionAPIServerURL[len("https://"):], &tls.Config{
-			RootCAs: servingRoots(t), MinVersion: version, MaxVersion: version, ServerName: "localhost"})
+		conn, err := tls.Dial("tcp", shared.ExtensionAPIServerURL[len("https://"):], &tls.Config{
+			RootCAs: shared.servingRoots(t), MinVersion: version, MaxVersion: version, ServerName: "localhost"})
 		if err == nil {
 			conn.Close()
 			t.Errorf("a TLS %x handshake succeeded", version)
 		}
 	}
-	conn, err := tls.Dial("tcp", cluster.ExtensionAPIServerURL[len("https://"):], &tls.Config{RootCAs: servingRoots(t), MinVersion: tls.VersionTLS12, ServerName: "localhost"})
+	conn, err := tls.Dial("tcp", shared.ExtensionAPIServerURL[len("https://"):], &tls.Config{RootCAs: shared.servingRoots(t), MinVersion: tls.VersionTLS12, ServerName: "localhost"})
 	if err != nil {
 		t.Fatalf("TLS 1.2+: %v", err)
 	}
@@ -61,7 +61,8 @@ func TestOldTLSRefused(t *testing.T) {
 // TestEveryVerbNeedsRBAC: a user without permissions gets 403 for every
 // verb, through kube-apiserver.
 func TestEveryVerbNeedsRBAC(t *testing.T) {
-	crontabs := clientset.NewForConfigOrDie(userConfig(t, "dave")).StableV1().CronTabs("default")
+	namespace := shared.namespace(t)
+	crontabs := clientset.NewForConfigOrDie(shared.userConfig(t, "dave")).StableV1().CronTabs(namespace)
 	ctx := context.Background()
 	ct := crontabWith("daves", "busybox", 1)
 	for verb, call := range map[string]func() error{
@@ -88,19 +89,24 @@ func TestEveryVerbNeedsRBAC(t *testing.T) {
 // TestRefusedWritesLeaveNothingInEtcd: what admission or validation
 // refuses is not stored.
 func TestRefusedWritesLeaveNothingInEtcd(t *testing.T) {
+	namespace := shared.namespace(t)
 	ctx := context.Background()
-	admin := adminClientset(t)
-	if _, err := admin.WardleV1beta1().Fischers().Create(ctx, &wardlev1beta1.Fischer{ObjectMeta: metav1.ObjectMeta{Name: "gatekeeper"},
+	admin := shared.adminClientset(t)
+	gatekeeper := testObjectName(t, "gatekeeper")
+	if _, err := admin.WardleV1beta1().Fischers().Create(ctx, &wardlev1beta1.Fischer{ObjectMeta: metav1.ObjectMeta{Name: gatekeeper},
 		DisallowedFlunders: []string{"refused-flunder"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		_ = admin.WardleV1beta1().Fischers().Delete(context.Background(), gatekeeper, metav1.DeleteOptions{})
+	})
 	err := eventually(t, func() error {
-		_, err := admin.WardleV1beta1().Flunders("default").Create(ctx, &wardlev1beta1.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "refused-flunder"}}, metav1.CreateOptions{})
+		_, err := admin.WardleV1beta1().Flunders(namespace).Create(ctx, &wardlev1beta1.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "refused-flunder"}}, metav1.CreateOptions{})
 		if apierrors.IsForbidden(err) {
 			return nil
 		}
 		if err == nil {
-			_ = admin.WardleV1beta1().Flunders("default").Delete(ctx, "refused-flunder", metav1.DeleteOptions{})
+			_ = admin.WardleV1beta1().Flunders(namespace).Delete(ctx, "refused-flunder", metav1.DeleteOptions{})
 			return apierrors.NewBadRequest("accepted")
 		}
 		return err
@@ -109,15 +115,15 @@ func TestRefusedWritesLeaveNothingInEtcd(t *testing.T) {
 		t.Fatalf("BanFlunder did not refuse: %v", err)
 	}
 	invalid := crontabWith("refused-crontab", "busybox", 15)
-	if _, err := admin.StableV1().CronTabs("default").Create(ctx, invalid, metav1.CreateOptions{}); !apierrors.IsInvalid(err) {
+	if _, err := admin.StableV1().CronTabs(namespace).Create(ctx, invalid, metav1.CreateOptions{}); !apierrors.IsInvalid(err) {
 		t.Fatalf("an invalid CronTab: %v", err)
 	}
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{cluster.EtcdURL}, DialTimeout: 10 * time.Second})
+	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{shared.EtcdURL}, DialTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer etcd.Close()
-	for _, key := range []string{"/extension-apiserver/wardle.example.com/flunders/default/refused-flunder", "/extension-apiserver/stable.example.com/crontabs/default/refused-crontab"} {
+	for _, key := range []string{"/extension-apiserver/wardle.example.com/flunders/" + namespace + "/refused-flunder", "/extension-apiserver/stable.example.com/crontabs/" + namespace + "/refused-crontab"} {
 		resp, err := etcd.Get(ctx, key)
 		if err != nil || len(resp.Kvs) != 0 {
 			t.Errorf("%s: %v, %d keys; a refused write must leave nothing", key, err, len(resp.Kvs))

@@ -22,15 +22,15 @@ import (
 
 // userConfig returns a client of kube-apiserver authenticated by a client
 // certificate of the cluster CA; nil user means no credentials.
-func userConfig(t *testing.T, user string, groups ...string) *rest.Config {
+func (c *testCluster) userConfig(t *testing.T, user string, groups ...string) *rest.Config {
 	t.Helper()
-	admin, err := clientcmd.BuildConfigFromFlags("", cluster.AdminKubeconfig())
+	admin, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
 	}
 	config := rest.AnonymousClientConfig(admin)
 	if user != "" {
-		ca, err := pki.Load(cluster.CertsDir(), "ca")
+		ca, err := pki.Load(c.CertsDir(), "ca")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,24 +51,25 @@ func listCronTabs(t *testing.T, config *rest.Config, namespace string) error {
 }
 
 func TestAuthenticationAndAuthorizationThroughTheAggregator(t *testing.T) {
+	namespace := shared.namespace(t)
 	// kube-apiserver authenticates a request without credentials as
 	// system:anonymous (its default), and its RBAC refuses it.
-	if err := listCronTabs(t, userConfig(t, ""), "default"); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "system:anonymous") {
+	if err := listCronTabs(t, shared.userConfig(t, ""), namespace); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "system:anonymous") {
 		t.Errorf("no credentials: %v, want 403 for system:anonymous", err)
 	}
-	carol := userConfig(t, "carol")
-	if err := listCronTabs(t, carol, "default"); !apierrors.IsForbidden(err) {
+	carol := shared.userConfig(t, "carol")
+	if err := listCronTabs(t, carol, namespace); !apierrors.IsForbidden(err) {
 		t.Errorf("a user without RBAC permission: %v, want 403", err)
 	}
 
 	// A RoleBinding to the deployment's edit role lets her work in one
 	// namespace only. (In a cluster, kube-controller-manager also aggregates
 	// that role into the built-in edit role; no controller manager runs here.)
-	kubectl(t, "create", "rolebinding", "carol-edit", "--namespace=default", "--clusterrole=extension-apiserver:edit", "--user=carol")
+	shared.kubectl(t, "create", "rolebinding", "carol-edit", "--namespace="+namespace, "--clusterrole=extension-apiserver:edit", "--user=carol")
 	t.Cleanup(func() {
-		_, _ = cluster.Kubectl(context.Background(), "delete", "rolebinding", "carol-edit", "--namespace=default")
+		_, _ = shared.Kubectl(context.Background(), "delete", "rolebinding", "carol-edit", "--namespace="+namespace)
 	})
-	crontabs := clientset.NewForConfigOrDie(carol).StableV1().CronTabs("default")
+	crontabs := clientset.NewForConfigOrDie(carol).StableV1().CronTabs(namespace)
 	// RBAC changes reach the authorizer through its informers.
 	testutil.WaitForNoError(t, 30*time.Second, "carol with a RoleBinding to edit to create a CronTab", func(ctx context.Context) error {
 		_, err := crontabs.Create(ctx, &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: "carols"},
@@ -84,26 +85,26 @@ func TestAuthenticationAndAuthorizationThroughTheAggregator(t *testing.T) {
 // directly, as kube-apiserver's front proxy would, but without its client
 // certificate: the X-Remote-* headers must not be believed.
 func TestForgedIdentityHeadersAreIgnored(t *testing.T) {
-	if code := forgedHeaderRequest(t, nil); code != http.StatusUnauthorized {
+	if code := shared.forgedHeaderRequest(t, nil); code != http.StatusUnauthorized {
 		t.Errorf("forged headers without a client certificate: %d, want 401", code)
 	}
 	// A valid user certificate that is not the front proxy's: the server
 	// knows mallory, and treats her as mallory, not as the header says.
-	mallory := clientCertificate(t, "ca", "mallory")
-	if code := forgedHeaderRequest(t, &mallory); code != http.StatusForbidden {
+	mallory := shared.clientCertificate(t, "ca", "mallory")
+	if code := shared.forgedHeaderRequest(t, &mallory); code != http.StatusForbidden {
 		t.Errorf("forged headers with another user's certificate: %d, want 403 (the user of the certificate)", code)
 	}
 }
 
 // forgedHeaderRequest lists CronTabs directly from the extension server,
 // presenting cert (if any) and identity headers claiming an admin.
-func forgedHeaderRequest(t *testing.T, cert *tls.Certificate) int {
+func (c *testCluster) forgedHeaderRequest(t *testing.T, cert *tls.Certificate) int {
 	t.Helper()
-	client := certificateClient(t)
+	client := c.certificateClient(t)
 	if cert != nil {
-		client = certificateClient(t, *cert)
+		client = c.certificateClient(t, *cert)
 	}
-	req, _ := http.NewRequest(http.MethodGet, cluster.ExtensionAPIServerURL+"/apis/stable.example.com/v1/namespaces/default/crontabs", nil)
+	req, _ := http.NewRequest(http.MethodGet, c.ExtensionAPIServerURL+"/apis/stable.example.com/v1/namespaces/default/crontabs", nil)
 	req.Header.Set("X-Remote-User", "local-admin")
 	req.Header.Set("X-Remote-Group", "system:masters")
 	resp, err := client.Do(req)
@@ -116,9 +117,9 @@ func forgedHeaderRequest(t *testing.T, cert *tls.Certificate) int {
 
 // clientCertificate issues a client certificate for user from one of the
 // cluster's CAs ("ca" or "front-proxy-ca").
-func clientCertificate(t *testing.T, caName, user string) tls.Certificate {
+func (c *testCluster) clientCertificate(t *testing.T, caName, user string) tls.Certificate {
 	t.Helper()
-	ca, err := pki.Load(cluster.CertsDir(), caName)
+	ca, err := pki.Load(c.CertsDir(), caName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,5 +10,5 @@ import (
 // three patch types and delete for every kind in every served version.
 func TestCRUDEveryKindEveryVersion(t *testing.T) {
 	s := framework.StartServer(t, framework.ServerConfig{})
-	framework.RunCRUD(t, s.Config)
+	framework.RunCRUD(t, s.Config, "default")
 }

@@ -43,7 +43,7 @@ func TestPrinterColumns(t *testing.T) {
 		for _, v := range k.Versions {
 			name := "table-" + v.Version
 			object := framework.NewObject(t, k.GroupVersionResource(v.Version).GroupVersion(), k.Kind, name, v.Content)
-			client := framework.ResourceClient(dc, k.GroupVersionResource(v.Version), k.Namespaced)
+			client := framework.ResourceClient(dc, k.GroupVersionResource(v.Version), k.Namespaced, "default")
 			if _, err := client.Create(ctx, object, metav1.CreateOptions{}); err != nil {
 				t.Fatalf("creating %s %s: %v", k.Kind, v.Version, err)
 			}

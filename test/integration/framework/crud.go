@@ -58,15 +58,10 @@ func (kv kindVersion) jsonPatch(v string) string {
 	return fmt.Sprintf(`[{"op":"replace","path":%q,"value":%q}]`, path, v)
 }
 
-func (kv kindVersion) client(dc dynamic.Interface) dynamic.ResourceInterface {
-	return ResourceClient(dc, kv.gvr, kv.namespaced)
-}
-
-// ResourceClient is dc's client of gvr, in namespace "default" when it is
-// namespaced.
-func ResourceClient(dc dynamic.Interface, gvr schema.GroupVersionResource, namespaced bool) dynamic.ResourceInterface {
+// ResourceClient is dc's client of gvr, in namespace when it is namespaced.
+func ResourceClient(dc dynamic.Interface, gvr schema.GroupVersionResource, namespaced bool, namespace string) dynamic.ResourceInterface {
 	if namespaced {
-		return dc.Resource(gvr).Namespace("default")
+		return dc.Resource(gvr).Namespace(namespace)
 	}
 	return dc.Resource(gvr)
 }
@@ -119,15 +114,19 @@ func (kv kindVersion) setField(t *testing.T, u *unstructured.Unstructured, v str
 
 // RunCRUD runs create, get, list, watch, update, the three patch types and
 // delete for every kind in every served version, as the client of config,
-// in namespace "default".
-func RunCRUD(t *testing.T, config *rest.Config) {
+// in namespace. Cluster-scoped objects carry the namespace's name, so that
+// runs in different namespaces of one cluster never meet.
+func RunCRUD(t *testing.T, config *rest.Config, namespace string) {
 	dc := dynamic.NewForConfigOrDie(config)
 	ctx := context.Background()
 
 	for _, kv := range allKindVersions() {
 		t.Run(kv.gvr.Resource+"."+kv.gvr.Version, func(t *testing.T) {
-			client := kv.client(dc)
+			client := ResourceClient(dc, kv.gvr, kv.namespaced, namespace)
 			name := "crud-" + kv.gvr.Version
+			if !kv.namespaced {
+				name = namespace + "-" + name
+			}
 
 			created, err := client.Create(ctx, kv.newObject(t, name), metav1.CreateOptions{})
 			if err != nil {
