@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
@@ -17,6 +18,7 @@ import (
 	"github.com/example/extension-apiserver/internal/testutil"
 	"github.com/example/extension-apiserver/pkg/apis/stable"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
+	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 )
 
@@ -199,6 +201,51 @@ func TestServerRBACIsSufficient(t *testing.T) {
 	for _, line := range strings.Split(string(log), "\n") {
 		if strings.Contains(line, "forbidden") {
 			t.Errorf("the server was refused something: %s", line)
+		}
+	}
+}
+
+// TestRefusedWritesLeaveNothingInEtcd: what admission or validation
+// refuses is not stored.
+func TestRefusedWritesLeaveNothingInEtcd(t *testing.T) {
+	namespace := shared.namespace(t)
+	ctx := context.Background()
+	admin := shared.adminClientset(t)
+	gatekeeper := testObjectName(t, "gatekeeper")
+	if _, err := admin.WardleV1beta1().Fischers().Create(ctx, &wardlev1beta1.Fischer{ObjectMeta: metav1.ObjectMeta{Name: gatekeeper},
+		DisallowedFlunders: []string{"refused-flunder"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = admin.WardleV1beta1().Fischers().Delete(context.Background(), gatekeeper, metav1.DeleteOptions{})
+	})
+	err := eventually(t, func() error {
+		_, err := admin.WardleV1beta1().Flunders(namespace).Create(ctx, &wardlev1beta1.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "refused-flunder"}}, metav1.CreateOptions{})
+		if apierrors.IsForbidden(err) {
+			return nil
+		}
+		if err == nil {
+			_ = admin.WardleV1beta1().Flunders(namespace).Delete(ctx, "refused-flunder", metav1.DeleteOptions{})
+			return apierrors.NewBadRequest("accepted")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("BanFlunder did not refuse: %v", err)
+	}
+	invalid := crontabWith("refused-crontab", "busybox", 15)
+	if _, err := admin.StableV1().CronTabs(namespace).Create(ctx, invalid, metav1.CreateOptions{}); !apierrors.IsInvalid(err) {
+		t.Fatalf("an invalid CronTab: %v", err)
+	}
+	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{shared.EtcdURL}, DialTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer etcd.Close()
+	for _, key := range []string{"/extension-apiserver/wardle.example.com/flunders/" + namespace + "/refused-flunder", "/extension-apiserver/stable.example.com/crontabs/" + namespace + "/refused-crontab"} {
+		resp, err := etcd.Get(ctx, key)
+		if err != nil || len(resp.Kvs) != 0 {
+			t.Errorf("%s: %v, %d keys; a refused write must leave nothing", key, err, len(resp.Kvs))
 		}
 	}
 }
