@@ -10,7 +10,7 @@ OUTPUT := _output
 CGO_ENABLED ?= 0
 export CGO_ENABLED
 
-.PHONY: all build run test test-unit gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-down test-faults
+.PHONY: all build run test test-unit test-integration gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-down test-faults
 
 all: build
 
@@ -61,11 +61,14 @@ verify: ## fail on stale generated code, unformatted or suspicious Go code, trac
 	  if [[ -n "$$unformatted" ]]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 
-# The edit-test loop: unit tests and the tests that start servers in process
-# (embedded etcd); nothing here needs the tools make tools builds.
-UNIT_PACKAGES := ./cmd/... ./pkg/... ./internal/... ./test/docs/... ./test/integration/... ./test/badinput/...
-test-unit: ## unit tests and tests with in-process servers only (no kube-apiserver, no tool builds)
+# The edit-test loop: unit tests and the bad-input corpus against a server in
+# process (embedded etcd); nothing here needs the tools make tools builds.
+UNIT_PACKAGES := ./cmd/... ./pkg/... ./internal/... ./test/docs/... ./test/badinput/...
+test-unit: ## unit tests and the bad-input corpus (in-process server): no kube-apiserver, no tool builds, about a minute warm
 	$(GO) test -count=1 -timeout 10m $(UNIT_PACKAGES)
+
+test-integration: ## the integration tests: real servers in process on loopback ports, the real kubectl (no tool builds)
+	$(GO) test -count=1 -timeout 20m ./test/integration/...
 
 gotest: tools ## run the Go tests: unit, integration (in-process servers) and e2e (behind kube-apiserver)
 	$(GO) test -count=1 -timeout 20m ./...

@@ -68,11 +68,14 @@ func startController(t *testing.T, s *framework.Server, cleaner crontab.Cleaner)
 func waitFor(t *testing.T, what string, condition func() (bool, error)) {
 	t.Helper()
 	testutil.WaitForNoError(t, 15*time.Second, what, func(context.Context) error {
-		ok, err := condition()
-		if !ok && err == nil {
-			err = errors.New("not yet")
+		switch ok, err := condition(); {
+		case ok:
+			return nil
+		case err != nil:
+			return err
+		default:
+			return errors.New("not yet")
 		}
-		return err
 	})
 }
 
