@@ -14,7 +14,6 @@ import (
 	"github.com/example/extension-apiserver/pkg/apis/apitesting"
 	"github.com/example/extension-apiserver/pkg/apis/fieldlabels"
 	"github.com/example/extension-apiserver/pkg/apiserver"
-	"github.com/example/extension-apiserver/pkg/registry"
 )
 
 // exampleKinds are the kinds and versions of artifacts/examples, which seed
@@ -55,7 +54,7 @@ func TestEveryServedKindIsCovered(t *testing.T) {
 				t.Errorf("%s is missing from apitesting.Kinds (pkg/apis/apitesting/kinds.go), or has the wrong resource or scope there", kind.GroupResource())
 			}
 			for _, version := range apiserver.ServedVersions(g.Name) {
-				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: kindName(t, kind)}
+				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: apiserver.KindOf(kind)}
 				served++
 				if !slices.ContainsFunc(c.Versions, func(v apitesting.VersionCase) bool { return v.Version == version }) {
 					t.Errorf("%s %s has no case in apitesting.Kinds (pkg/apis/apitesting/kinds.go): the fuzz, CRUD, bad-input and printer-column tests miss it", gvk.Kind, gvk.GroupVersion())
@@ -81,7 +80,7 @@ func TestFieldLabelsMatchTheDeclarations(t *testing.T) {
 		for _, kind := range g.Kinds {
 			declared := kind.SelectableFields()
 			for _, version := range apiserver.ServedVersions(g.Name) {
-				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: kindName(t, kind)}
+				gvk := schema.GroupVersionKind{Group: g.Name, Version: version, Kind: apiserver.KindOf(kind)}
 				var hubs []string
 				for _, label := range fieldlabels.Selectable(gvk) {
 					hub, _, err := apiserver.Scheme.ConvertFieldLabel(gvk, label, "x")
@@ -98,14 +97,4 @@ func TestFieldLabelsMatchTheDeclarations(t *testing.T) {
 			}
 		}
 	}
-}
-
-// kindName is the kind of kind's objects.
-func kindName(t *testing.T, kind registry.Served) string {
-	t.Helper()
-	gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gvks[0].Kind
 }

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -73,4 +74,15 @@ func forEachServedKind(fn func(g Group, gvk schema.GroupVersionKind, obj runtime
 			}
 		}
 	}
+}
+
+// KindOf is the kind name the scheme registers a served kind's objects
+// under. Every kind of Groups is registered (checked by the tests of this
+// package), so an unregistered one is a programming error.
+func KindOf(kind registry.Served) string {
+	gvks, _, err := Scheme.ObjectKinds(kind.NewObject())
+	if err != nil {
+		panic(fmt.Sprintf("%s is not registered in the scheme: %v", kind.GroupResource(), err))
+	}
+	return gvks[0].Kind
 }

@@ -67,8 +67,8 @@ func harness(t *testing.T) (root, binDir string) {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{"extension-apiserver", "apiserver-bench"} {
-		build := exec.Command("go", "build", "-o", filepath.Join(binDir, name), "./cmd/"+name)
+	for name, pkg := range map[string]string{"extension-apiserver": "./cmd/extension-apiserver", "apiserver-bench": "./internal/cmd/apiserver-bench"} {
+		build := exec.Command("go", "build", "-o", filepath.Join(binDir, name), pkg)
 		build.Dir = root
 		if out, err := build.CombinedOutput(); err != nil {
 			t.Fatalf("building %s: %v\n%s", name, err, out)

@@ -53,7 +53,7 @@ func TestDeprecationWarnings(t *testing.T) {
 					t.Fatal(err)
 				}
 				got := seen.Take()
-				want, deprecated := deprecationWarning(gv, kindName(t, kind))
+				want, deprecated := deprecationWarning(gv, apiserver.KindOf(kind))
 				switch {
 				case deprecated && (len(got) != 1 || got[0] != want):
 					t.Errorf("list %s in %s: warnings %q, want %q", resource, gv, got, want)

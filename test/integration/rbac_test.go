@@ -10,19 +10,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/example/extension-apiserver/pkg/apiserver"
-	"github.com/example/extension-apiserver/pkg/registry"
 	"github.com/example/extension-apiserver/test/integration/framework"
 )
-
-// kindName is the kind of kind's objects.
-func kindName(t *testing.T, kind registry.Served) string {
-	t.Helper()
-	gvks, _, err := apiserver.Scheme.ObjectKinds(kind.NewObject())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gvks[0].Kind
-}
 
 // TestRolesGrantEveryServedResource: the view role of artifacts/deploy
 // reads every resource and subresource the server serves, and the edit role
