@@ -75,7 +75,7 @@ func stopAll(dir string, timeout time.Duration) error {
 // after grace.
 func stopProcess(pid int, grace time.Duration) error {
 	_ = syscall.Kill(pid, syscall.SIGTERM)
-	if waitGone(pid, grace) {
+	if WaitExited(pid, grace) {
 		return nil
 	}
 	return killProcess(pid)
@@ -84,14 +84,15 @@ func stopProcess(pid int, grace time.Duration) error {
 // killProcess sends SIGKILL and waits until pid has exited.
 func killProcess(pid int) error {
 	_ = syscall.Kill(pid, syscall.SIGKILL)
-	if !waitGone(pid, 10*time.Second) {
+	if !WaitExited(pid, 10*time.Second) {
 		return fmt.Errorf("process %d still runs 10 s after SIGKILL", pid)
 	}
 	return nil
 }
 
-// waitGone reports whether pid exited within timeout.
-func waitGone(pid int, timeout time.Duration) bool {
+// WaitExited reports whether pid exited (a zombie counts as exited) within
+// timeout.
+func WaitExited(pid int, timeout time.Duration) bool {
 	return wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, timeout, true,
 		func(context.Context) (bool, error) { return !alive(pid), nil }) == nil
 }

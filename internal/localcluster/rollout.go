@@ -87,7 +87,7 @@ func (c *Cluster) HandOver(ctx context.Context, r *Replacement, routingLag time.
 	}
 	c.ExtensionAPIServerURL, c.extensionAPIServerPort = r.URL, r.port
 	// It has had SIGTERM already (a second one makes k8s.io/apiserver exit at once).
-	if !waitGone(old, time.Minute) {
+	if !WaitExited(old, time.Minute) {
 		if err := killProcess(old); err != nil {
 			return h, err
 		}

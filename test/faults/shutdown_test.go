@@ -14,7 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/example/extension-apiserver/internal/testutil"
+	"github.com/example/extension-apiserver/internal/localcluster"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 )
 
@@ -89,9 +89,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	if err := syscall.Kill(replica.PID, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	exited := testutil.Poll(ctx, time.Minute, func(context.Context) (bool, error) {
-		return syscall.Kill(replica.PID, 0) != nil, nil
-	}) == nil
+	exited := localcluster.WaitExited(replica.PID, time.Minute)
 	close(stop)
 	wg.Wait()
 	if !exited {
