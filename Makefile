@@ -10,7 +10,7 @@ OUTPUT := _output
 CGO_ENABLED ?= 0
 export CGO_ENABLED
 
-.PHONY: all build run test test-unit test-integration gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-down test-faults
+.PHONY: all build run test test-unit test-integration gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-down test-faults backup restore etcd-tools etcd-status etcd-defrag etcd-recover-space
 
 all: build
 
@@ -23,8 +23,30 @@ build: ## compile every package, and the server binary into _output/bin
 run: build ## the server standalone on https://127.0.0.1:8443 (embedded etcd, .local/) and the CronTab controller beside it
 	hack/run.sh $(ARGS)
 
-tools: ## build etcd, kube-apiserver, kube-controller-manager, sample-apiserver and cert-manager (controller, CA injector) from the Go module proxy into _output/bin (cached)
-	hack/build-tools.sh etcd kube-apiserver kube-controller-manager sample-apiserver cert-manager
+tools: ## build etcd, etcdctl, etcdutl, kube-apiserver, kube-controller-manager, sample-apiserver and cert-manager (controller, CA injector) from the Go module proxy into _output/bin (cached)
+	hack/build-tools.sh etcd etcdctl etcdutl kube-apiserver kube-controller-manager sample-apiserver cert-manager
+
+# The runbook's etcd steps (docs/operations.md). They act on the etcd of
+# make run unless ARGS names another: ARGS="--ha .local/ha", "--demo
+# .local/demo", or "--endpoints URLS --cacert F --cert F --key F".
+etcd-tools:
+	hack/build-tools.sh etcdctl etcdutl
+
+backup: etcd-tools ## a verified snapshot of the server's etcd into _output/backup (make run's embedded etcd unless ARGS names another)
+	hack/etcd-ops.sh $(ARGS) backup
+
+restore: etcd-tools ## restore SNAPSHOT=<file> into make run's data dir, revision bumped (refuses while the server runs)
+	@if [[ -z "$(SNAPSHOT)" ]]; then echo "make restore: set SNAPSHOT to a file make backup wrote (ls _output/backup)" >&2; exit 2; fi
+	hack/etcd-ops.sh $(ARGS) restore "$(SNAPSHOT)"
+
+etcd-status: etcd-tools ## each etcd member's revision, size, quota and leader, and raised alarms
+	hack/etcd-ops.sh $(ARGS) status
+
+etcd-defrag: etcd-tools ## defragment each etcd member in turn
+	hack/etcd-ops.sh $(ARGS) defrag
+
+etcd-recover-space: etcd-tools ## after a NOSPACE alarm: compact, defragment each member, disarm; writes resume without a restart
+	hack/etcd-ops.sh $(ARGS) recover-space
 
 bench: tools build ## raw etcd, this server (direct, aggregated), the CRD and sample-apiserver, back to back (ARGS="-objects 1000")
 	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./internal/cmd/apiserver-bench

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the etcd, kube-apiserver and kube-controller-manager binaries the
-# demo and the e2e tests run, from the Go module proxy, into _output/bin. A
+# Builds the etcd, etcdctl, etcdutl, kube-apiserver and kube-controller-manager
+# binaries the demo, the runbook and the e2e tests run, from the Go module
+# proxy, into _output/bin. A
 # binary that is already there is kept (delete it, or pass --force, to
 # rebuild).
 #
-#   hack/build-tools.sh [--force] [etcd] [kube-apiserver] [kube-controller-manager] [sample-apiserver] [cert-manager]
-# (with no names: etcd, kube-apiserver, kube-controller-manager and
+#   hack/build-tools.sh [--force] [etcd] [etcdctl] [etcdutl] [kube-apiserver] [kube-controller-manager] [sample-apiserver] [cert-manager]
+# (with no names: etcd, etcdctl, etcdutl, kube-apiserver, kube-controller-manager and
 # cert-manager; make bench also builds sample-apiserver v0.37.2, the
 # benchmark's baseline). cert-manager is its controller and CA injector,
 # started from cert-manager's library by the mains in test/certmanager/cmd
@@ -24,11 +25,11 @@ targets=()
 for arg in "$@"; do
   case "${arg}" in
     --force) force=true ;;
-    etcd|kube-apiserver|kube-controller-manager|sample-apiserver|cert-manager) targets+=("${arg}") ;;
-    *) echo "usage: $0 [--force] [etcd] [kube-apiserver] [kube-controller-manager] [sample-apiserver] [cert-manager]" >&2; exit 2 ;;
+    etcd|etcdctl|etcdutl|kube-apiserver|kube-controller-manager|sample-apiserver|cert-manager) targets+=("${arg}") ;;
+    *) echo "usage: $0 [--force] [etcd] [etcdctl] [etcdutl] [kube-apiserver] [kube-controller-manager] [sample-apiserver] [cert-manager]" >&2; exit 2 ;;
   esac
 done
-[[ ${#targets[@]} -eq 0 ]] && targets=(etcd kube-apiserver kube-controller-manager cert-manager)
+[[ ${#targets[@]} -eq 0 ]] && targets=(etcd etcdctl etcdutl kube-apiserver kube-controller-manager cert-manager)
 
 command -v go >/dev/null || { echo "error: go is not on PATH" >&2; exit 1; }
 mkdir -p "${BIN}"
@@ -139,6 +140,7 @@ build_cert_manager() {
 for t in "${targets[@]}"; do
   case "${t}" in
     etcd) build_main etcd "${ETCD_VERSION}" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 ;;
+    etcdctl|etcdutl) build_main "${t}" "${ETCD_VERSION}" "go.etcd.io/etcd/${t}/v3" "go.etcd.io/etcd/${t}/v3" ;;
     kube-apiserver|kube-controller-manager) build_kubernetes "${t}" ;;
     sample-apiserver) build_main sample-apiserver "${STAGING_VERSION}" k8s.io/sample-apiserver k8s.io/sample-apiserver ;;
     cert-manager) build_cert_manager ;;

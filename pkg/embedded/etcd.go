@@ -31,6 +31,8 @@ type EtcdConfig struct {
 	// free loopback ports are picked. Restarting on the same ports lets
 	// clients reconnect.
 	ClientURL, PeerURL string
+	// QuotaBytes is the space quota of etcd's database; 0 is etcd's default.
+	QuotaBytes int64
 }
 
 // Etcd is a running single-member etcd on loopback.
@@ -74,6 +76,7 @@ func startEtcd(ctx context.Context, c EtcdConfig) (*Etcd, error) {
 	cfg.ListenPeerUrls = []url.URL{*peerURL}
 	cfg.AdvertisePeerUrls = []url.URL{*peerURL}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	cfg.QuotaBackendBytes = c.QuotaBytes
 	cfg.ClientTLSInfo.CertFile = c.CertFile
 	cfg.ClientTLSInfo.KeyFile = c.KeyFile
 	cfg.ClientTLSInfo.TrustedCAFile = c.TrustedCAFile

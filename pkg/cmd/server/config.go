@@ -66,6 +66,9 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	if err := o.RecommendedOptions.Etcd.ApplyWithStorageFactoryTo(factory, &serverConfig.Config); err != nil {
 		return nil, err
 	}
+	if err := o.watchEtcdAlarms(serverConfig); err != nil {
+		return nil, err
+	}
 
 	// An etcd outage makes the server unready, not dead: restarting it
 	// would not bring etcd back, so etcd is not a liveness check.

@@ -24,6 +24,7 @@ import (
 	baseversion "k8s.io/component-base/version"
 
 	"github.com/example/extension-apiserver/pkg/apiserver"
+	"github.com/example/extension-apiserver/pkg/etcdalarm"
 	informers "github.com/example/extension-apiserver/pkg/generated/informers/externalversions"
 )
 
@@ -52,6 +53,9 @@ type Options struct {
 	LocalDir string
 	// DataDir is the embedded etcd's data directory (used without --etcd-servers).
 	DataDir string
+	// EmbeddedEtcdQuotaBytes is the embedded etcd's space quota; 0 is etcd's
+	// default (2 GiB).
+	EmbeddedEtcdQuotaBytes int64
 	// StorageVersions maps an API group to the version its objects are
 	// written to etcd in.
 	StorageVersions map[string]string
@@ -65,6 +69,8 @@ type Options struct {
 	// extensionInformers feed the admission plugins; started after the
 	// server serves.
 	extensionInformers informers.SharedInformerFactory
+	// etcdAlarms watches the storage's etcd for alarms; made by Config.
+	etcdAlarms *etcdalarm.Monitor
 
 	// Set by Complete.
 	mode         string
@@ -126,6 +132,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"or auto: aggregated when such a kube-apiserver is configured, standalone otherwise.")
 	fs.StringVar(&o.LocalDir, "local-dir", o.LocalDir, "Directory of standalone mode's CA, certificates and admin kubeconfig (<local-dir>/kubeconfig).")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Data directory of the embedded etcd, used when --etcd-servers is empty. Defaults to <local-dir>/data.")
+	fs.Int64Var(&o.EmbeddedEtcdQuotaBytes, "embedded-etcd-quota-backend-bytes", o.EmbeddedEtcdQuotaBytes,
+		"Space quota of the embedded etcd's database; when reached, etcd raises its NOSPACE alarm and refuses writes (see docs/operations.md). 0: etcd's default, 2 GiB.")
 	fs.StringToStringVar(&o.StorageVersions, "storage-versions", o.StorageVersions,
 		"Version each API group is written to etcd in, as group=version pairs. Every served version is read from the same data. "+
 			"Defaults: "+strings.Join(defaultStorageVersionPairs(), ","))
@@ -190,6 +198,9 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.ServerRun.Validate()...)
 	errs = append(errs, o.ComponentGlobalsRegistry.Validate()...)
 	errs = append(errs, o.StorageMigration.Validate()...)
+	if o.EmbeddedEtcdQuotaBytes < 0 {
+		errs = append(errs, fmt.Errorf("--embedded-etcd-quota-backend-bytes must not be negative"))
+	}
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		errs = append(errs, fmt.Errorf("--secure-port must not be 0: the server serves HTTPS only"))
 	}

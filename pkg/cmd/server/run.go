@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
@@ -63,6 +64,10 @@ func (o *Options) Run(ctx context.Context) error {
 		defer etcd.Stop()
 		klog.InfoS("Embedded etcd is serving", "url", etcd.ClientURL, "dataDir", o.DataDir)
 		o.useEmbeddedEtcd(etcd)
+		if err := os.WriteFile(o.EmbeddedEtcdEndpointPath(), []byte(etcd.ClientURL+"\n"), 0o644); err != nil {
+			return fmt.Errorf("recording the embedded etcd's endpoint: %w", err)
+		}
+		defer os.Remove(o.EmbeddedEtcdEndpointPath())
 	}
 
 	config, err := o.Config()
@@ -77,6 +82,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.installStorageMigration(server, config.GenericConfig.RESTOptionsGetter); err != nil {
 		return err
 	}
+	o.installEtcdAlarms(server.GenericAPIServer)
 	if o.mode == ModeStandalone {
 		serverURL, err := o.writeKubeconfig()
 		if err != nil {

@@ -99,7 +99,15 @@ func (o *Options) embeddedEtcdConfig() embedded.EtcdConfig {
 		CertFile:      pki.File("etcd-server", ".crt"),
 		KeyFile:       pki.File("etcd-server", ".key"),
 		TrustedCAFile: pki.CAFile(),
+		QuotaBytes:    o.EmbeddedEtcdQuotaBytes,
 	}
+}
+
+// EmbeddedEtcdEndpointPath is where the running server records its embedded
+// etcd's client URL, for the operator's etcdctl (make backup); the client
+// certificate is <local-dir>/pki/etcd-client.crt.
+func (o *Options) EmbeddedEtcdEndpointPath() string {
+	return filepath.Join(o.LocalDir, "embedded-etcd-endpoint")
 }
 
 // writeKubeconfig writes the admin kubeconfig for the port actually bound.

@@ -166,6 +166,6 @@ func etcdClient(t storagebackend.TransportConfig) (*clientv3.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	klog.V(2).InfoS("Storage migration: etcd client", "endpoints", t.ServerList)
+	klog.V(2).InfoS("etcd client", "endpoints", t.ServerList)
 	return client, nil
 }
