@@ -55,19 +55,22 @@ endpoint_file() {
   [[ -f "$1" ]] || die "$1 is missing: is the ${target} etcd running? ($2)"
   tr -d '[:space:]' < "$1"
 }
-case "${target}" in
-  standalone)
-    endpoints=$(endpoint_file "${target_dir}/embedded-etcd-endpoint" "make run writes it while the server runs")
-    cacert="${target_dir}/pki/ca.crt" cert="${target_dir}/pki/etcd-client.crt" key="${target_dir}/pki/etcd-client.key" ;;
-  ha)
-    endpoints=$(endpoint_file "${target_dir}/etcd-endpoints" "make ha-up")
-    cacert="${target_dir}/etcd-pki/etcd-ca.crt" cert="${target_dir}/etcd-pki/etcd-client.crt" key="${target_dir}/etcd-pki/etcd-client.key" ;;
-  demo)
-    endpoints=$(endpoint_file "${target_dir}/etcd-endpoints" "make demo-up") ;;
-esac
-# etcdctl reads these for every command below.
-export ETCDCTL_ENDPOINTS="${endpoints}" ETCDCTL_CACERT="${cacert}" ETCDCTL_CERT="${cert}" ETCDCTL_KEY="${key}"
-[[ -n "${cacert}" ]] || unset ETCDCTL_CACERT ETCDCTL_CERT ETCDCTL_KEY
+# connect points etcdctl at the target's etcd; restore needs none.
+connect() {
+  case "${target}" in
+    standalone)
+      endpoints=$(endpoint_file "${target_dir}/embedded-etcd-endpoint" "make run writes it while the server runs")
+      cacert="${target_dir}/pki/ca.crt" cert="${target_dir}/pki/etcd-client.crt" key="${target_dir}/pki/etcd-client.key" ;;
+    ha)
+      endpoints=$(endpoint_file "${target_dir}/etcd-endpoints" "make ha-up")
+      cacert="${target_dir}/etcd-pki/etcd-ca.crt" cert="${target_dir}/etcd-pki/etcd-client.crt" key="${target_dir}/etcd-pki/etcd-client.key" ;;
+    demo)
+      endpoints=$(endpoint_file "${target_dir}/etcd-endpoints" "make demo-up") ;;
+  esac
+  # etcdctl reads these for every command below.
+  export ETCDCTL_ENDPOINTS="${endpoints}" ETCDCTL_CACERT="${cacert}" ETCDCTL_CERT="${cert}" ETCDCTL_KEY="${key}"
+  [[ -n "${cacert}" ]] || unset ETCDCTL_CACERT ETCDCTL_CERT ETCDCTL_KEY
+}
 etcdctl() { "${BIN}/etcdctl" --command-timeout="${ETCD_COMMAND_TIMEOUT:-60s}" "$@"; }
 etcdutl() { "${BIN}/etcdutl" "$@"; }
 # on MEMBER ARGS: etcdctl against one member (etcdctl refuses a flag that
@@ -126,7 +129,9 @@ restore_standalone() {
   say "restoring ${snapshot} into ${data_dir}, revision bumped by ${BUMP_REVISION}, old revisions marked compacted"
   etcdutl snapshot restore "${snapshot}" --name standalone --initial-cluster standalone=http://127.0.0.1:2380 \
     --initial-advertise-peer-urls http://127.0.0.1:2380 --data-dir "${staged}" \
-    --bump-revision "${BUMP_REVISION}" --mark-compacted
+    --bump-revision "${BUMP_REVISION}" --mark-compacted >"${staged}.log" 2>&1 \
+    || { cat "${staged}.log" >&2; die "etcdutl snapshot restore failed"; }
+  rm -f "${staged}.log"
   if [[ -d "${data_dir}" ]]; then
     before="${data_dir}.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"
     mv "${data_dir}" "${before}"
@@ -168,10 +173,10 @@ recover_space() {
 }
 
 case "${command}" in
-  backup) backup "$@" ;;
+  backup) connect; backup "$@" ;;
   restore) [[ $# -eq 1 ]] || die "usage: restore SNAPSHOT"; restore_standalone "$1" ;;
-  status) status ;;
-  defrag) defrag ;;
-  recover-space) recover_space ;;
+  status) connect; status ;;
+  defrag) connect; defrag ;;
+  recover-space) connect; recover_space ;;
   *) die "unknown command ${command}; one of backup, restore, status, defrag, recover-space" ;;
 esac
