@@ -10,7 +10,7 @@ OUTPUT := _output
 CGO_ENABLED ?= 0
 export CGO_ENABLED
 
-.PHONY: all build run test test-unit test-integration gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-down test-faults backup restore etcd-tools etcd-status etcd-defrag etcd-recover-space
+.PHONY: all build run test test-unit test-integration gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-restore ha-down test-faults backup restore etcd-tools etcd-status etcd-defrag etcd-recover-space
 
 all: build
 
@@ -98,6 +98,10 @@ gotest: tools ## run the Go tests: unit, integration (in-process servers) and e2
 
 ha-up: tools build ## 3-member etcd + 2 server replicas on loopback (.local/ha; kubeconfigs in .local/ha/replica-*/)
 	$(OUTPUT)/bin/local-cluster ha-up --dir .local/ha
+
+ha-restore: etcd-tools build ## restore SNAPSHOT=<file> (make backup ARGS="--ha .local/ha") into the HA topology's 3 members, revision bumped
+	@if [[ -z "$(SNAPSHOT)" ]]; then echo "make ha-restore: set SNAPSHOT to a file make backup wrote" >&2; exit 2; fi
+	$(OUTPUT)/bin/local-cluster ha-restore --dir .local/ha --snapshot "$(SNAPSHOT)"
 
 ha-down: ## stop the HA topology and remove .local/ha
 	$(OUTPUT)/bin/local-cluster ha-down --dir .local/ha

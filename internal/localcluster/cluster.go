@@ -157,7 +157,11 @@ func (c *Cluster) startEtcd(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return WaitHTTP(ctx, http.DefaultClient, c.EtcdURL+"/readyz", time.Minute, pid)
+	if err := WaitHTTP(ctx, http.DefaultClient, c.EtcdURL+"/readyz", time.Minute, pid); err != nil {
+		return err
+	}
+	// For hack/etcd-ops.sh --demo.
+	return os.WriteFile(filepath.Join(c.Dir, "etcd-endpoints"), []byte(c.EtcdURL+"\n"), 0o644)
 }
 
 func (c *Cluster) startKubeAPIServer(ctx context.Context, certs controlPlaneCerts) error {

@@ -156,7 +156,7 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 		}
 	}
 	log("replicas are ready: %s, %s (kubeconfigs %s, %s)", h.Replicas[0].URL, h.Replicas[1].URL, h.Replicas[0].Kubeconfig, h.Replicas[1].Kubeconfig)
-	return h, nil
+	return h, h.save()
 }
 
 // SetFlag sets a --name=value flag of the process for its next start,

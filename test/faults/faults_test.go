@@ -233,8 +233,10 @@ func startHA(t *testing.T, replicaArgs ...string) (*localcluster.HA, []clientset
 	t.Helper()
 	root, _ := filepath.Abs("../..")
 	binDir := t.TempDir()
-	if err := os.Symlink(filepath.Join(root, "_output", "bin", "etcd"), filepath.Join(binDir, "etcd")); err != nil {
-		t.Fatal(err)
+	for _, tool := range []string{"etcd", "etcdutl"} {
+		if err := os.Symlink(filepath.Join(root, "_output", "bin", tool), filepath.Join(binDir, tool)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "extension-apiserver"), "./cmd/extension-apiserver")
 	build.Dir = root

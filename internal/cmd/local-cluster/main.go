@@ -6,6 +6,7 @@
 //	local-cluster down  [--dir .local/demo]
 //	local-cluster ha-up [--dir .local/ha]   3 etcd members, 2 server replicas
 //	local-cluster ha-down [--dir .local/ha]
+//	local-cluster ha-restore --snapshot FILE [--dir .local/ha]   restore the HA etcd, revision bumped
 package main
 
 import (
@@ -31,6 +32,7 @@ func main() {
 	out := fs.String("out", "artifacts/deploy/generated", "where certs writes the serving certificate, the caBundle patch and etcd's certificates")
 	namespace := fs.String("namespace", localcluster.ServiceNamespace, "namespace of the Service (certs)")
 	service := fs.String("service", localcluster.ServiceName, "name of the Service (certs)")
+	snapshot := fs.String("snapshot", "", "the etcd snapshot ha-restore restores (make backup ARGS=\"--ha .local/ha\" writes one)")
 	_ = fs.Parse(os.Args[2:])
 	if *dir == "" {
 		*dir = ".local/demo"
@@ -65,6 +67,8 @@ func main() {
 		err = localcluster.HADown(*dir)
 	case "ha-up":
 		_, err = localcluster.HAUp(ctx, *dir, *binDir, func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) })
+	case "ha-restore":
+		err = haRestore(ctx, *dir, *snapshot)
 	default:
 		usage()
 	}
@@ -74,7 +78,23 @@ func main() {
 	}
 }
 
+func haRestore(ctx context.Context, dir, snapshot string) error {
+	if snapshot == "" {
+		return fmt.Errorf("--snapshot is required")
+	}
+	h, err := localcluster.LoadHA(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Printf(">> restoring %s into the 3 members, revision bumped by %d; the replicas are stopped meanwhile\n", snapshot, localcluster.DefaultBumpRevision)
+	if err := h.Restore(ctx, snapshot, localcluster.DefaultBumpRevision); err != nil {
+		return err
+	}
+	fmt.Println(">> restored; both replicas are ready")
+	return nil
+}
+
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: local-cluster certs|up|down|ha-up|ha-down [flags]")
+	fmt.Fprintln(os.Stderr, "usage: local-cluster certs|up|down|ha-up|ha-down|ha-restore [flags]")
 	os.Exit(2)
 }
