@@ -23,10 +23,10 @@ import (
 // as a client should, resumes a broken watch from the last resourceVersion
 // it saw, relisting only when the server answers 410 Gone.
 type resumingWatcher struct {
-	mu       sync.Mutex
-	objects  map[string]string // name -> resourceVersion
-	lastRV   string
-	relists  []time.Time
+	mu      sync.Mutex
+	objects map[string]string // name -> resourceVersion
+	lastRV  string
+	relists []time.Time
 }
 
 func startResumingWatcher(t *testing.T, cs clientset.Interface) *resumingWatcher {
