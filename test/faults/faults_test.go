@@ -150,9 +150,22 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 		}
 	}
 
+	lost, inDoubt := checkCronTabLedger(t, l, replicas, etcd)
+	t.Logf("writes attempted %d, acknowledged %d, failed (in doubt) %d, refused (replica down) %d; objects in doubt %d; acknowledged writes lost %d; faults survived %d",
+		l.attempted, l.acknowledged, l.failed, l.refused, inDoubt, lost, len(faults))
+	for _, r := range recoveries {
+		t.Log(r)
+	}
+}
+
+// checkCronTabLedger checks every acknowledged CronTab write against both
+// replicas and etcd, and that nothing exists that no write created; it
+// returns the acknowledged writes lost and the objects in doubt.
+func checkCronTabLedger(t *testing.T, l *ledger, replicas []clientset.Interface, etcd *clientv3.Client) (lost, inDoubt int) {
+	t.Helper()
+	ctx := context.Background()
 	// Check every acknowledged write against both replicas and etcd.
 	snapshot := l.snapshot()
-	lost, inDoubt := 0, 0
 	for name, e := range snapshot {
 		if e.inDoubt {
 			inDoubt++
@@ -205,11 +218,7 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("writes attempted %d, acknowledged %d, failed (in doubt) %d, refused (replica down) %d; objects in doubt %d; acknowledged writes lost %d; faults survived %d",
-		l.attempted, l.acknowledged, l.failed, l.refused, inDoubt, lost, len(faults))
-	for _, r := range recoveries {
-		t.Log(r)
-	}
+	return lost, inDoubt
 }
 
 // startHA builds this tree's server and starts the HA topology, stopped

@@ -5,10 +5,13 @@ package faults
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // entry is what the ledger knows of one object.
@@ -30,14 +33,24 @@ type ledger struct {
 	// refused counts writes whose connection was refused: they never
 	// reached a server, so they leave nothing in doubt.
 	refused int
+	// writes are every write's start, duration and outcome, for the error
+	// rate and latency of a window.
+	writes []timedWrite
+}
+
+type timedWrite struct {
+	start  time.Time
+	took   time.Duration
+	failed bool
 }
 
 func newLedger() *ledger { return &ledger{objects: map[string]*entry{}} }
 
-func (l *ledger) record(name string, err error, exists bool, value string) {
+func (l *ledger) record(name string, start time.Time, err error, exists bool, value string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.attempted++
+	l.writes = append(l.writes, timedWrite{start: start, took: time.Since(start), failed: err != nil})
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		l.refused++
 		return
@@ -92,4 +105,38 @@ func (l *ledger) snapshotFailures() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.failed + l.refused
+}
+
+// windowStats are the writes that started within a window.
+type windowStats struct {
+	writes, failed int
+	p50, p99, max  time.Duration
+}
+
+func (w windowStats) String() string {
+	return fmt.Sprintf("%d writes, %d failed (%.1f %%), p50 %s, p99 %s, max %s", w.writes, w.failed,
+		100*float64(w.failed)/float64(max(w.writes, 1)), w.p50.Round(time.Millisecond), w.p99.Round(time.Millisecond), w.max.Round(time.Millisecond))
+}
+
+func (l *ledger) window(from, to time.Time) windowStats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var stats windowStats
+	var took []time.Duration
+	for _, w := range l.writes {
+		if w.start.Before(from) || w.start.After(to) {
+			continue
+		}
+		stats.writes++
+		if w.failed {
+			stats.failed++
+		}
+		took = append(took, w.took)
+	}
+	if len(took) == 0 {
+		return stats
+	}
+	slices.Sort(took)
+	stats.p50, stats.p99, stats.max = took[len(took)/2], took[(len(took)*99)/100], took[len(took)-1]
+	return stats
 }

@@ -88,14 +88,17 @@ func startWriters(ctx context.Context, l *ledger, n int, replicas []objectWriter
 				case op < 5 || len(existing) == 0:
 					name := fmt.Sprintf("w%d-%d", w, seq.Add(1))
 					value := "v-" + name
-					l.record(name, writer.create(ctx, name, value), true, value)
+					start := time.Now()
+					l.record(name, start, writer.create(ctx, name, value), true, value)
 				case op < 8:
 					name := existing[rng.Intn(len(existing))]
 					value := fmt.Sprintf("v-%s-%d", name, seq.Add(1))
-					l.record(name, writer.patch(ctx, name, value), true, value)
+					start := time.Now()
+					l.record(name, start, writer.patch(ctx, name, value), true, value)
 				default:
 					name := existing[rng.Intn(len(existing))]
-					l.record(name, writer.remove(ctx, name), false, "")
+					start := time.Now()
+					l.record(name, start, writer.remove(ctx, name), false, "")
 				}
 			}
 		}()
