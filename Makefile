@@ -95,6 +95,7 @@ test-integration: ## the integration tests: real servers in process on loopback 
 gotest: tools ## run the Go tests: unit, integration (in-process servers) and e2e (behind kube-apiserver)
 	$(GO) test -count=1 -timeout 20m ./...
 	cd test/certmanager && $(GO) test -count=1 ./...   # its own module: cert-manager's types
+	cd test/monitoring && $(GO) test -count=1 ./...    # its own module: prometheus-operator's types, Prometheus' rule parser
 
 ha-up: tools build ## 3-member etcd + 2 server replicas on loopback (.local/ha; kubeconfigs in .local/ha/replica-*/)
 	$(OUTPUT)/bin/local-cluster ha-up --dir .local/ha

@@ -26,11 +26,17 @@ func (e EtcdTLS) ServerKey() string  { return filepath.Join(e.Dir, "etcd-server.
 func (e EtcdTLS) ClientCert() string { return filepath.Join(e.Dir, "etcd-client.crt") }
 func (e EtcdTLS) ClientKey() string  { return filepath.Join(e.Dir, "etcd-client.key") }
 
+// BackupCert and BackupKey are the backup CronJob's (artifacts/deploy/backup):
+// a client certificate of its own, so that it can be revoked or audited
+// apart from the server's.
+func (e EtcdTLS) BackupCert() string { return filepath.Join(e.Dir, "etcd-backup.crt") }
+func (e EtcdTLS) BackupKey() string  { return filepath.Join(e.Dir, "etcd-backup.key") }
+
 // WriteEtcdCerts writes etcd's mutual TLS into outDir: a CA of its own (kept
 // when it exists), one certificate for every member (client serving and
 // peer traffic) named for the StatefulSet's pods behind the headless Service
-// "etcd" in namespace and for loopback, and the extension API server's
-// client certificate.
+// "etcd" in namespace and for loopback, and the client certificates of the
+// extension API server and of the backup CronJob.
 func WriteEtcdCerts(outDir, namespace string) error {
 	ca, _, err := pki.LoadOrCreate(outDir, "etcd-ca", func() (*pki.KeyPair, error) { return pki.NewCA("extension-apiserver-etcd-ca") })
 	if err != nil {
@@ -52,5 +58,12 @@ func WriteEtcdCerts(outDir, namespace string) error {
 	if err != nil {
 		return err
 	}
-	return client.Write(outDir, "etcd-client")
+	if err := client.Write(outDir, "etcd-client"); err != nil {
+		return err
+	}
+	backup, err := ca.IssueClient("etcd-backup")
+	if err != nil {
+		return err
+	}
+	return backup.Write(outDir, "etcd-backup")
 }

@@ -63,7 +63,7 @@ func TestCertManagerObjectsDecodeStrictly(t *testing.T) {
 			t.Errorf("%s %s does not decode strictly into cert-manager's type: %v", head.Kind, head.Metadata.Name, err)
 		}
 	}
-	if kinds[cmv1.CertificateKind] != 5 || kinds[cmv1.IssuerKind] != 3 {
-		t.Errorf("the overlay holds %v; want 5 Certificates and 3 Issuers", kinds)
+	if kinds[cmv1.CertificateKind] != 6 || kinds[cmv1.IssuerKind] != 3 {
+		t.Errorf("the overlay holds %v; want 6 Certificates and 3 Issuers", kinds)
 	}
 }

@@ -64,8 +64,8 @@ func TestCertManagerOverlay(t *testing.T) {
 			others.Write(doc)
 		}
 	}
-	if kinds["Certificate"] != 5 || kinds["Issuer"] != 3 || kinds["APIService"] != 4 {
-		t.Errorf("the overlay holds %v; want 5 Certificates, 3 Issuers and 4 APIServices", kinds)
+	if kinds["Certificate"] != 6 || kinds["Issuer"] != 3 || kinds["APIService"] != 4 {
+		t.Errorf("the overlay holds %v; want 6 Certificates, 3 Issuers and 4 APIServices", kinds)
 	}
 	manifests := filepath.Join(t.TempDir(), "others.yaml")
 	if err := os.WriteFile(manifests, others.Bytes(), 0o644); err != nil {
