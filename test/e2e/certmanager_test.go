@@ -1,18 +1,15 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/example/extension-apiserver/internal/testutil"
 )
 
 // TestCertManagerOverlay builds artifacts/deploy/cert-manager: every object
@@ -21,20 +18,10 @@ import (
 // caBundle. The cert-manager objects are checked by test/certmanager.
 func TestCertManagerOverlay(t *testing.T) {
 	root, _ := filepath.Abs("../..")
-	built, err := exec.Command("kubectl", "kustomize", filepath.Join(root, "artifacts", "deploy", "cert-manager")).Output()
-	if err != nil {
-		t.Fatalf("kubectl kustomize: %v", err)
-	}
 	var others bytes.Buffer
 	kinds := map[string]int{}
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(built)))
-	for {
-		doc, err := reader.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
+	for _, m := range testutil.Kustomize(t, filepath.Join(root, "artifacts", "deploy", "cert-manager")) {
+		doc := m.YAML
 		var head struct {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`

@@ -1,11 +1,7 @@
 package operations
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -18,8 +14,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/example/extension-apiserver/internal/testutil"
 )
 
 // TestBackupCronJob renders the backup component on the base, decodes it
@@ -132,25 +129,11 @@ func renderBackup(t *testing.T) (*batchv1.CronJob, string) {
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rendered, err := exec.Command("kubectl", "kustomize", dir).Output()
-	if err != nil {
-		t.Fatalf("kubectl kustomize: %v", err)
-	}
 	var cronJob *batchv1.CronJob
 	var etcdImage string
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(rendered)))
-	for {
-		doc, err := reader.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		var head struct{ Kind string }
-		if err := yaml.Unmarshal(doc, &head); err != nil {
-			t.Fatal(err)
-		}
-		switch head.Kind {
+	for _, m := range testutil.Kustomize(t, dir) {
+		doc := m.YAML
+		switch m.Kind {
 		case "CronJob":
 			cronJob = &batchv1.CronJob{}
 			if err := yaml.UnmarshalStrict(doc, cronJob); err != nil {

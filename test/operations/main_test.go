@@ -110,7 +110,7 @@ func startStandalone(t *testing.T, localDir string, args ...string) *standalone 
 	if err != nil {
 		t.Fatal(err)
 	}
-	config.QPS, config.Burst = 100, 200
+	config.QPS, config.Burst = 1000, 2000
 	config.WarningHandler = rest.NoWarnings{}
 	s.client = clientset.NewForConfigOrDie(config)
 	return s
