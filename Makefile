@@ -10,7 +10,7 @@ OUTPUT := _output
 CGO_ENABLED ?= 0
 export CGO_ENABLED
 
-.PHONY: all build run test test-unit test-integration gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-restore ha-down test-faults backup restore etcd-tools etcd-status etcd-defrag etcd-recover-space
+.PHONY: all build run test test-unit test-integration gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-restore ha-down test-faults bench-overload backup restore etcd-tools etcd-status etcd-defrag etcd-recover-space
 
 all: build
 
@@ -62,6 +62,10 @@ conformance: ## compare a deployment with a CRD of the same shape, request by re
 bench-scale: tools build ## the cost curve at 1,000, 10,000 and 100,000 objects: this server, the CRD and sample-apiserver (ARGS="-sizes 1000,10000")
 	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./internal/cmd/apiserver-bench
 	$(OUTPUT)/bin/apiserver-bench -scale $(ARGS)
+
+bench-overload: tools build ## list storms, a write flood and a noisy tenant against this server and the CRD, with priority and fairness (ARGS="-objects 100000")
+	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./internal/cmd/apiserver-bench
+	$(OUTPUT)/bin/apiserver-bench -overload $(ARGS)
 
 demo: ## etcd + kube-apiserver + this server behind APIServices, a kubectl tour, then stop
 	hack/demo.sh

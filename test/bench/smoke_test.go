@@ -122,3 +122,43 @@ func TestScaleHarnessSmoke(t *testing.T) {
 		t.Errorf("no chart: %v", err)
 	}
 }
+
+// TestOverloadHarnessSmoke is the short form of make bench-overload: the
+// storms against this server and the CRD, small, every figure reported,
+// and what must hold under any load held: no 5xx, no probe failures, no
+// acknowledged write lost, no restart.
+func TestOverloadHarnessSmoke(t *testing.T) {
+	root, binDir := harness(t)
+	out := t.TempDir()
+	cmd := exec.Command(filepath.Join(binDir, "apiserver-bench"), "-bin-dir", binDir, "-out", out, "-overload",
+		"-objects", "200", "-workers", "4", "-informers", "5", "-listers", "5", "-flood-workers", "16", "-flood-for", "3s")
+	cmd.Dir = root
+	if output, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("apiserver-bench -overload: %v\n%s", err, output)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "overload.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var points []bench.ScalePoint
+	if err := json.Unmarshal(data, &points); err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]float64{}
+	for _, p := range points {
+		values[p.Scenario+" "+p.Metric] = p.Value
+	}
+	for _, scenario := range []string{"ours", "crd"} {
+		for _, metric := range bench.OverloadMetrics {
+			v, ok := values[scenario+" "+metric]
+			switch {
+			case !ok:
+				t.Errorf("%s: no %s", scenario, metric)
+			case (metric == "flood_5xx" || metric == "flood_acknowledged_lost" || metric == "restarts" || strings.HasSuffix(metric, "_probe_failures")) && v != 0:
+				t.Errorf("%s: %s = %v, want 0", scenario, metric, v)
+			case (metric == "informer_storm_all_synced_s" || metric == "flood_acknowledged_per_s" || metric == "idle_rss_mib") && v <= 0:
+				t.Errorf("%s: %s = %v", scenario, metric, v)
+			}
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/example/extension-apiserver/internal/bench"
 	"github.com/example/extension-apiserver/internal/localcluster"
@@ -46,10 +47,24 @@ func main() {
 	so := bench.ScaleOptions{PageSize: 500}
 	sizes := flag.String("sizes", "1000,10000,100000", "with -scale: comma-separated object counts, increasing")
 	flag.IntVar(&so.ObjectBytes, "object-bytes", 0, "with -scale: bytes per object (default: about 500)")
+	overload := flag.Bool("overload", false, "the overload run instead: list storms and a write flood against this server and the CRD at -objects")
+	var oo bench.OverloadOptions
+	flag.IntVar(&oo.Informers, "informers", 50, "with -overload: informers that start at once")
+	flag.IntVar(&oo.Listers, "listers", 50, "with -overload: plain JSON lists of the whole collection sent at once")
+	flag.IntVar(&oo.FloodWorkers, "flood-workers", 200, "with -overload: goroutines of the flooding user")
+	flag.DurationVar(&oo.FloodFor, "flood-for", 30*time.Second, "with -overload: how long the flood lasts")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *overload {
+		oo.Objects, oo.Workers = o.Objects, o.Workers
+		if err := runOverload(ctx, oo, runConfig{binDir: *binDir, out: *out, dir: *dir, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...)}); err != nil {
+			fmt.Fprintf(os.Stderr, "apiserver-bench: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *scale {
 		so.Workers, so.ProfileDir = o.Workers, profile.Dir
 		if err := runScale(ctx, so, *sizes, runConfig{binDir: *binDir, out: *out, dir: *dir, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...)}); err != nil {

@@ -1,0 +1,317 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+)
+
+// overloadClient sends one identity's requests with plain HTTP, so that
+// every 429 is seen (client-go would retry it) and timed.
+type overloadClient struct {
+	config *rest.Config
+	http   *http.Client
+	server ScaleServer
+	// names this client created or prepared.
+	names []string
+}
+
+func newOverloadClient(config *rest.Config, s ScaleServer) *overloadClient {
+	config = rest.CopyConfig(config)
+	config.QPS, config.Burst = 1e6, 1e6
+	client, err := rest.HTTPClientFor(config)
+	if err != nil {
+		panic(fmt.Sprintf("an HTTP client of a valid configuration: %v", err)) // the configurations are built here
+	}
+	return &overloadClient{config: config, http: client, server: s}
+}
+
+func (c *overloadClient) collection() string {
+	return c.config.Host + resourcePath(c.server.Resource, c.server.Namespace)
+}
+
+// send does one request and returns its latency and status code (0 when
+// it got no answer), and whether a 429 carried Retry-After.
+func (c *overloadClient) send(ctx context.Context, method, url string, body any) (time.Duration, int, bool) {
+	var reader io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return 0, 0, false
+		}
+		reader = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, reader)
+	if err != nil {
+		return 0, 0, false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return time.Since(start), 0, false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return time.Since(start), resp.StatusCode, resp.Header.Get("Retry-After") != ""
+}
+
+// prepare creates n objects of this client's own.
+func (c *overloadClient) prepare(ctx context.Context, prefix string, n int) error {
+	for i := range n {
+		obj := c.server.Writer.object(i, nil)
+		obj.Metadata.Name = fmt.Sprintf("%s-%d", prefix, i)
+		_, code, _ := c.send(ctx, http.MethodPost, c.collection(), obj)
+		if code != http.StatusCreated && code != http.StatusConflict {
+			return fmt.Errorf("creating %s: HTTP %d", obj.Metadata.Name, code)
+		}
+		c.names = append(c.names, obj.Metadata.Name)
+	}
+	return nil
+}
+
+// reconcileLoop reads and rewrites this client's objects in turn, as a
+// controller does, n times or until ctx ends.
+func (c *overloadClient) reconcileLoop(ctx context.Context, n int) *latencies {
+	l := &latencies{}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		name := c.names[i%len(c.names)]
+		url := c.collection() + "/" + name
+		l.observe(c.send(ctx, http.MethodGet, url, nil))
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{"reconciled":"%d"}}}`, i)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPatch, url, strings.NewReader(patch))
+		if err != nil {
+			continue
+		}
+		req.Header.Set("Content-Type", "application/merge-patch+json")
+		start := time.Now()
+		resp, err := c.http.Do(req)
+		if err != nil {
+			l.observe(time.Since(start), 0, false)
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		l.observe(time.Since(start), resp.StatusCode, false)
+	}
+	return l
+}
+
+// readLoop gets one object n times or until ctx ends, as a user reading
+// now and then.
+func (c *overloadClient) readLoop(ctx context.Context, n int) *latencies {
+	l := &latencies{}
+	url := c.collection() + "/" + objectName(0)
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		l.observe(c.send(ctx, http.MethodGet, url, nil))
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return l
+}
+
+// informerStorm starts n client-go reflectors at once, as n informers
+// starting do (streaming their initial list where the server allows), and
+// returns when all have synced. Each keeps only its objects' keys: fifty
+// full caches of 100,000 objects would measure this process, not the
+// server.
+func (c *overloadClient) informerStorm(ctx context.Context, n, objects int) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	dc, err := dynamic.NewForConfig(c.config)
+	if err != nil {
+		return 0, err
+	}
+	resource := dc.Resource(c.server.Resource).Namespace(c.server.Namespace)
+	start := time.Now()
+	var stores []*keyStore
+	for range n {
+		lw := cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
+			ListWithContextFunc: func(ctx context.Context, options metav1.ListOptions) (runtime.Object, error) {
+				return resource.List(ctx, options)
+			},
+			WatchFuncWithContext: func(ctx context.Context, options metav1.ListOptions) (watch.Interface, error) {
+				return resource.Watch(ctx, options)
+			},
+		}, dc)
+		store := newKeyStore()
+		stores = append(stores, store)
+		reflector := cache.NewReflectorWithOptions(lw, &unstructured.Unstructured{}, store, cache.ReflectorOptions{Name: "overload-storm"})
+		go reflector.RunWithContext(ctx)
+	}
+	for _, store := range stores {
+		select {
+		case <-store.synced:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("an informer did not sync: %w", ctx.Err())
+		}
+	}
+	elapsed := time.Since(start)
+	for _, store := range stores {
+		if got := len(store.ListKeys()); got < objects {
+			return 0, fmt.Errorf("an informer synced %d objects, want at least %d", got, objects)
+		}
+	}
+	return elapsed, nil
+}
+
+type listStormResult struct {
+	total     time.Duration
+	throttled int
+}
+
+// listStorm sends n plain JSON lists of the whole collection at once,
+// retrying a 429 after its Retry-After as clients do, and returns when all
+// have been answered in full.
+func (c *overloadClient) listStorm(ctx context.Context, n int) (listStormResult, error) {
+	var r listStormResult
+	var throttled atomic.Int64
+	errs := make(chan error, n)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for attempt := 0; ; attempt++ {
+				_, code, _ := c.send(ctx, http.MethodGet, c.collection(), nil)
+				switch {
+				case code == http.StatusOK:
+					return
+				case code == http.StatusTooManyRequests && attempt < 100:
+					throttled.Add(1)
+					time.Sleep(time.Second) // Retry-After is 1 s from kube-apiserver and this server
+				default:
+					errs <- fmt.Errorf("list answered HTTP %d", code)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	r.total, r.throttled = time.Since(start), int(throttled.Load())
+	return r, <-errs
+}
+
+type floodResult struct {
+	sent, acknowledged, throttled, retryAfter, serverErrors int
+	acknowledgedNames                                       []string
+}
+
+// flood creates objects from workers goroutines as fast as answers come,
+// until ctx ends.
+func (c *overloadClient) flood(ctx context.Context, workers int) floodResult {
+	var mu sync.Mutex
+	var r floodResult
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				k := int(next.Add(1))
+				obj := c.server.Writer.object(k, nil)
+				obj.Metadata.Name = fmt.Sprintf("flood-%d", k)
+				_, code, retryAfter := c.send(ctx, http.MethodPost, c.collection(), obj)
+				if code == 0 && ctx.Err() != nil {
+					return // cut off by the end of the flood: not sent
+				}
+				mu.Lock()
+				r.sent++
+				switch {
+				case code == http.StatusCreated:
+					r.acknowledged++
+					r.acknowledgedNames = append(r.acknowledgedNames, obj.Metadata.Name)
+				case code == http.StatusTooManyRequests:
+					r.throttled++
+					if retryAfter {
+						r.retryAfter++
+					}
+				case code >= 500:
+					r.serverErrors++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return r
+}
+
+// lostAcknowledged counts the acknowledged creates the server does not have.
+func (c *overloadClient) lostAcknowledged(ctx context.Context, names []string) (int, error) {
+	lost := 0
+	for _, name := range names {
+		_, code, _ := c.send(ctx, http.MethodGet, c.collection()+"/"+name, nil)
+		switch code {
+		case http.StatusOK:
+		case http.StatusNotFound:
+			lost++
+		default:
+			return 0, fmt.Errorf("reading back %s: HTTP %d", name, code)
+		}
+	}
+	return lost, nil
+}
+
+// latencies are the requests of one client in one phase.
+type latencies struct {
+	mu                   sync.Mutex
+	took                 []time.Duration
+	failed, serverErrors int
+}
+
+// observe records a request; a negative duration is one the phase's end
+// cut off, which is not recorded.
+func (l *latencies) observe(took time.Duration, code int, _ bool) {
+	if took < 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.took = append(l.took, took)
+	if code != http.StatusOK && code != http.StatusCreated {
+		l.failed++
+	}
+	if code >= 500 {
+		l.serverErrors++
+	}
+}
+
+func (l *latencies) p99() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.took) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(l.took)
+	slices.Sort(sorted)
+	return float64(sorted[len(sorted)*99/100]) / float64(time.Millisecond)
+}
+
+func (l *latencies) failures() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failed
+}

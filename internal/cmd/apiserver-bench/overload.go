@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/example/extension-apiserver/internal/bench"
+	"github.com/example/extension-apiserver/internal/localcluster"
+	"github.com/example/extension-apiserver/pkg/pki"
+)
+
+// The overload run's users. The controller is the CronTab controller's
+// service account, which artifacts/deploy's FlowSchemas protect.
+var overloadUsers = map[string]string{
+	"storm": "overload-storm-user", "flood": "overload-flood-user", "quiet": "overload-quiet-user",
+	"controller": "system:serviceaccount:extension-apiserver:crontab-controller",
+}
+
+// runOverload runs the storms against this server and the CRD on one local
+// cluster, with artifacts/deploy's priority and fairness, and writes
+// overload.json.
+func runOverload(ctx context.Context, o bench.OverloadOptions, rc runConfig) error {
+	dir := rc.dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "apiserver-bench-overload-")
+		if err != nil {
+			return err
+		}
+		dir = tmp
+	}
+	start := time.Now()
+	logf := func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) }
+	c, err := localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: rc.binDir, DeployDir: "artifacts/deploy", NoController: true, ServerArgs: rc.serverArgs, Log: logf})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = localcluster.Down(dir) }()
+	servers, err := bench.ScaleServers(ctx, c, rc.binDir, 0)
+	if err != nil {
+		return err
+	}
+	// This server read in JSON, and the CRD.
+	servers = []bench.ScaleServer{servers[0], servers[1]}
+	servers[0].Clients = servers[0].Clients[:1]
+	args := []string{"create", "clusterrolebinding", "overload-users", "--clusterrole=cluster-admin"}
+	for _, user := range overloadUsers {
+		args = append(args, "--user="+user)
+	}
+	if _, err := c.Kubectl(ctx, args...); err != nil {
+		return err
+	}
+	ca, err := pki.Load(c.CertsDir(), "ca")
+	if err != nil {
+		return err
+	}
+	identity := func(role string) func(*rest.Config) *rest.Config {
+		kp, err := ca.IssueClient(overloadUsers[role])
+		if err != nil {
+			panic(fmt.Sprintf("issuing a client certificate: %v", err))
+		}
+		key, err := kp.KeyPEM()
+		if err != nil {
+			panic(fmt.Sprintf("encoding a client key: %v", err))
+		}
+		return func(base *rest.Config) *rest.Config {
+			config := rest.CopyConfig(base)
+			config.CertFile, config.KeyFile = "", ""
+			config.CertData, config.KeyData = kp.CertPEM(), key
+			return config
+		}
+	}
+	ids := bench.Identities{Storm: identity("storm"), Flood: identity("flood"), Quiet: identity("quiet"), Controller: identity("controller")}
+	points, err := bench.RunOverload(ctx, servers, c.PID, ids, o, logf)
+	if err != nil {
+		return err
+	}
+	bench.WriteOverloadMarkdown(os.Stdout, points, o)
+	jsonPath := filepath.Join(rc.out, "overload.json")
+	if err := bench.WriteJSON(jsonPath, points); err != nil {
+		return err
+	}
+	fmt.Printf("\nwrote %s; the run took %s\n", jsonPath, time.Since(start).Round(time.Second))
+	return nil
+}
