@@ -13,13 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/cache"
 )
 
 // overloadClient sends one identity's requests with plain HTTP, so that
@@ -129,49 +123,87 @@ func (c *overloadClient) readLoop(ctx context.Context, n int) *latencies {
 	return l
 }
 
-// informerStorm starts n client-go reflectors at once, as n informers
-// starting do (streaming their initial list where the server allows), and
-// returns when all have synced. Each keeps only its objects' keys: fifty
-// full caches of 100,000 objects would measure this process, not the
-// server.
+// informerStorm sends, from n clients at once, the request an informer
+// starts with: a watch that streams the collection's objects first
+// (sendInitialEvents, WatchList, on by default in client-go), and returns
+// when every stream has delivered its last initial object. The events are
+// decoded only for their type and name: fifty caches of 100,000 objects
+// would measure this process, not the server.
 func (c *overloadClient) informerStorm(ctx context.Context, n, objects int) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	dc, err := dynamic.NewForConfig(c.config)
-	if err != nil {
-		return 0, err
-	}
-	resource := dc.Resource(c.server.Resource).Namespace(c.server.Namespace)
+	url := c.collection() + "?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"
 	start := time.Now()
-	var stores []*keyStore
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
 	for range n {
-		lw := cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
-			ListWithContextFunc: func(ctx context.Context, options metav1.ListOptions) (runtime.Object, error) {
-				return resource.List(ctx, options)
-			},
-			WatchFuncWithContext: func(ctx context.Context, options metav1.ListOptions) (watch.Interface, error) {
-				return resource.Watch(ctx, options)
-			},
-		}, dc)
-		store := newKeyStore()
-		stores = append(stores, store)
-		reflector := cache.NewReflectorWithOptions(lw, &unstructured.Unstructured{}, store, cache.ReflectorOptions{Name: "overload-storm"})
-		go reflector.RunWithContext(ctx)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- c.streamInitialEvents(ctx, url, objects)
+		}()
 	}
-	for _, store := range stores {
-		select {
-		case <-store.synced:
-		case <-ctx.Done():
-			return 0, fmt.Errorf("an informer did not sync: %w", ctx.Err())
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return 0, err
 		}
 	}
-	elapsed := time.Since(start)
-	for _, store := range stores {
-		if got := len(store.ListKeys()); got < objects {
-			return 0, fmt.Errorf("an informer synced %d objects, want at least %d", got, objects)
+	return time.Since(start), nil
+}
+
+// streamInitialEvents reads one watch until the bookmark that ends its
+// initial events, retrying a 429 after a second.
+func (c *overloadClient) streamInitialEvents(ctx context.Context, url string, objects int) error {
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode == http.StatusTooManyRequests && attempt < 100 {
+			_ = resp.Body.Close()
+			time.Sleep(time.Second) // Retry-After is 1 s from kube-apiserver and this server
+			continue
+		}
+		defer func() { _ = resp.Body.Close() }()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("watch answered HTTP %d", resp.StatusCode)
+		}
+		decoder := json.NewDecoder(resp.Body)
+		added := 0
+		for {
+			var event struct {
+				Type   string
+				Object struct {
+					Metadata struct {
+						Annotations map[string]string `json:"annotations"`
+					} `json:"metadata"`
+				}
+			}
+			if err := decoder.Decode(&event); err != nil {
+				return fmt.Errorf("the watch ended after %d initial events: %w", added, err)
+			}
+			switch event.Type {
+			case "ADDED":
+				added++
+			case "BOOKMARK":
+				if event.Object.Metadata.Annotations["k8s.io/initial-events-end"] == "true" {
+					if added < objects {
+						return fmt.Errorf("the initial events held %d objects, want at least %d", added, objects)
+					}
+					return nil
+				}
+			case "ERROR":
+				return fmt.Errorf("the watch answered an error event")
+			}
 		}
 	}
-	return elapsed, nil
 }
 
 type listStormResult struct {
