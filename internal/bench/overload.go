@@ -66,27 +66,44 @@ func RunOverload(ctx context.Context, servers []ScaleServer, pidOf func(string) 
 		record("controller_idle_p99_ms", controllerIdle.p99())
 		record("quiet_idle_p99_ms", quietIdle.p99())
 
+		// A storm the server does not survive is a result: recorded as
+		// failed, with the reason logged, and the server's run ends there.
+		alive := func(phase string, err error) bool {
+			if err != nil {
+				log("%s: %s failed: %v", scenario, phase, err)
+				record(phase+"_failed", 1)
+			}
+			_, gone := rssMiB([]int{pid}) // no /proc/<pid>: the process exited
+			if now, pidErr := pidOf(s.Process); gone != nil || pidErr != nil || now != pid {
+				log("%s: the server did not survive the %s (pid %d gone)", scenario, phase, pid)
+				record("restarts", 1)
+				return false
+			}
+			return true
+		}
 		log("%s: %d informers start at once", scenario, o.Informers)
 		storm := newOverloadClient(ids.Storm(base), s)
 		phase := watchServer(ctx, s, pid)
 		synced, err := storm.informerStorm(ctx, o.Informers, o.Objects)
 		phase.stop()
-		if err != nil {
-			return nil, fmt.Errorf("%s: informer storm: %w", scenario, err)
-		}
 		phase.record("informer_storm", record, idle)
-		record("informer_storm_all_synced_s", synced.Seconds())
+		if err == nil {
+			record("informer_storm_all_synced_s", synced.Seconds())
+		}
+		if !alive("informer_storm", err) {
+			continue
+		}
 
 		log("%s: %d plain lists at once", scenario, o.Listers)
 		phase = watchServer(ctx, s, pid)
 		listed, err := storm.listStorm(ctx, o.Listers)
 		phase.stop()
-		if err != nil {
-			return nil, fmt.Errorf("%s: list storm: %w", scenario, err)
-		}
 		phase.record("list_storm", record, idle)
 		record("list_storm_all_listed_s", listed.total.Seconds())
 		record("list_storm_429", float64(listed.throttled))
+		if !alive("list_storm", err) {
+			continue
+		}
 
 		log("%s: a flood of %d writers for %s while a controller and a quiet user work", scenario, o.FloodWorkers, o.FloodFor)
 		flood := newOverloadClient(ids.Flood(base), s)
@@ -117,12 +134,8 @@ func RunOverload(ctx context.Context, servers []ScaleServer, pidOf func(string) 
 			return nil, err
 		}
 		record("flood_acknowledged_lost", float64(lost))
-		if s.Process != "" {
-			if now, err := pidOf(s.Process); err != nil || now != pid {
-				record("restarts", 1)
-			} else {
-				record("restarts", 0)
-			}
+		if alive("flood", nil) {
+			record("restarts", 0)
 		}
 		log("%s: done", scenario)
 	}

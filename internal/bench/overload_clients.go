@@ -232,8 +232,11 @@ func (c *overloadClient) listStorm(ctx context.Context, n int) (listStormResult,
 				case code == http.StatusTooManyRequests && attempt < 100:
 					throttled.Add(1)
 					time.Sleep(time.Second) // Retry-After is 1 s from kube-apiserver and this server
+				case code == 0:
+					errs <- fmt.Errorf("a list got no answer (connection lost or timed out)")
+					return
 				default:
-					errs <- fmt.Errorf("list answered HTTP %d", code)
+					errs <- fmt.Errorf("a list answered HTTP %d", code)
 					return
 				}
 			}
