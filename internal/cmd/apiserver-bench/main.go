@@ -86,20 +86,12 @@ type runConfig struct {
 }
 
 func run(ctx context.Context, o bench.Options, rc runConfig) error {
-	binDir, out, dir, only := rc.binDir, rc.out, rc.dir, rc.only
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "apiserver-bench-")
-		if err != nil {
-			return err
-		}
-		dir = tmp
-	}
-	logf := func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) }
-	c, err := localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: binDir, DeployDir: "artifacts/deploy", NoController: true, ServerArgs: rc.serverArgs, Log: logf})
+	binDir, out, only := rc.binDir, rc.out, rc.only
+	c, down, err := upCluster(ctx, rc, "apiserver-bench-")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = localcluster.Down(dir) }()
+	defer down()
 	scenarios, err := bench.Scenarios(ctx, c, binDir, rc.profile)
 	if err != nil {
 		return err
@@ -131,4 +123,24 @@ func run(ctx context.Context, o bench.Options, rc runConfig) error {
 		}
 	}
 	return nil
+}
+
+func logf(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) }
+
+// upCluster starts the local cluster of a run in rc.dir, or in a new
+// temporary directory named by prefix, and returns what stops it.
+func upCluster(ctx context.Context, rc runConfig, prefix string) (*localcluster.Cluster, func(), error) {
+	dir := rc.dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", prefix)
+		if err != nil {
+			return nil, nil, err
+		}
+		dir = tmp
+	}
+	c, err := localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: rc.binDir, DeployDir: "artifacts/deploy", NoController: true, ServerArgs: rc.serverArgs, Log: logf})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() { _ = localcluster.Down(dir) }, nil
 }

@@ -10,7 +10,6 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/example/extension-apiserver/internal/bench"
-	"github.com/example/extension-apiserver/internal/localcluster"
 	"github.com/example/extension-apiserver/pkg/pki"
 )
 
@@ -25,21 +24,12 @@ var overloadUsers = map[string]string{
 // cluster, with artifacts/deploy's priority and fairness, and writes
 // overload.json.
 func runOverload(ctx context.Context, o bench.OverloadOptions, rc runConfig) error {
-	dir := rc.dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "apiserver-bench-overload-")
-		if err != nil {
-			return err
-		}
-		dir = tmp
-	}
 	start := time.Now()
-	logf := func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) }
-	c, err := localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: rc.binDir, DeployDir: "artifacts/deploy", NoController: true, ServerArgs: rc.serverArgs, Log: logf})
+	c, down, err := upCluster(ctx, rc, "apiserver-bench-overload-")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = localcluster.Down(dir) }()
+	defer down()
 	servers, err := bench.ScaleServers(ctx, c, rc.binDir, 0)
 	if err != nil {
 		return err

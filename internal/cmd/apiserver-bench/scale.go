@@ -12,7 +12,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/example/extension-apiserver/internal/bench"
-	"github.com/example/extension-apiserver/internal/localcluster"
 )
 
 // runScale grows this server, the CRD and sample-apiserver through the
@@ -25,21 +24,12 @@ func runScale(ctx context.Context, o bench.ScaleOptions, sizes string, rc runCon
 		}
 		o.Sizes = append(o.Sizes, size)
 	}
-	dir := rc.dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "apiserver-bench-scale-")
-		if err != nil {
-			return err
-		}
-		dir = tmp
-	}
 	start := time.Now()
-	logf := func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) }
-	c, err := localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: rc.binDir, DeployDir: "artifacts/deploy", NoController: true, ServerArgs: rc.serverArgs, Log: logf})
+	c, down, err := upCluster(ctx, rc, "apiserver-bench-scale-")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = localcluster.Down(dir) }()
+	defer down()
 	servers, err := bench.ScaleServers(ctx, c, rc.binDir, o.ObjectBytes)
 	if err != nil {
 		return err
