@@ -80,6 +80,7 @@ func oversized(e endpoint) []request {
 		post(e, "annotations over 256 KiB", jsonType, e.object("big-annotations", `,"annotations":{"a":"`+strings.Repeat("x", 300*1024)+`"}`, e.content), invalid),
 		post(e, "annotation key over 253 characters", jsonType, e.object("bad-annotation-key", `,"annotations":{"`+strings.Repeat("k", 300)+`":"x"}`, e.content), invalid),
 		post(e, "too many finalizers characters", jsonType, e.object("bad-finalizer", `,"finalizers":["no-domain/`+huge+`"]`, e.content), invalid),
+		post(e, "body just under the 3 MiB limit", jsonType, e.object("near-limit", `,"annotations":{"a":"`+strings.Repeat("x", 3<<20-1024)+`"}`, e.content), invalid),
 		post(e, "body over the 3 MiB limit", jsonType, e.object("too-big", `,"annotations":{"a":"`+strings.Repeat("x", 4<<20)+`"}`, e.content), tooLarge),
 		post(e, "nesting 20000 levels deep", jsonType, e.object("deep", "", e.content+`,"deep":`+deep), badRequest, invalid),
 		post(e, "generateName over the limit", jsonType, fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"generateName":"%s"},%s}`, e.apiVersion(), e.kind, strings.Repeat("g", 300), e.content), invalid),

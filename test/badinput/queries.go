@@ -1,6 +1,7 @@
 package badinput
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -14,6 +15,9 @@ func badQueries(e endpoint) []request {
 		get("field selector unsupported", c+"?fieldSelector=spec.bogus%3D1", badRequest),
 		get("field selector syntax", c+"?fieldSelector=%3D%3D%3D", badRequest),
 		get("field selector with set syntax", c+"?fieldSelector=metadata.name%20in%20(a)", badRequest),
+		// Long but valid: matched against nothing, answered as an empty list.
+		get("field selector of 5000 terms", c+"?fieldSelector="+manyNameTerms(5000), http.StatusOK),
+		get("field selector value of 200 KiB", c+"?fieldSelector=metadata.name%3D"+strings.Repeat("n", 200<<10), http.StatusOK),
 		get("resourceVersion not a number", c+"?resourceVersion=abc", badRequest),
 		get("resourceVersionMatch without resourceVersion", c+"?resourceVersionMatch=Exact", badRequest, invalid),
 		get("resourceVersionMatch unknown", c+"?resourceVersion=1&resourceVersionMatch=Maybe", badRequest, invalid),
@@ -40,4 +44,13 @@ func badQueries(e endpoint) []request {
 		{name: "method not allowed on an item", method: http.MethodPost, path: e.item(existing), contentType: jsonType, body: []byte(`{}`), want: codes(notAllowed)},
 	}
 	return r
+}
+
+// manyNameTerms is a field selector of n name equalities, ANDed.
+func manyNameTerms(n int) string {
+	terms := make([]string, n)
+	for i := range terms {
+		terms[i] = fmt.Sprintf("metadata.name%%3Dn%d", i)
+	}
+	return strings.Join(terms, ",")
 }
