@@ -112,14 +112,8 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 			return nil, err
 		}
 	}
-	etcdClient, err := certClient(h.EtcdTLS.CAFile(), h.EtcdTLS.ClientCert(), h.EtcdTLS.ClientKey())
-	if err != nil {
+	if err := h.waitMembersReady(ctx); err != nil {
 		return nil, err
-	}
-	for _, m := range h.Members {
-		if err := WaitHTTP(ctx, etcdClient, m.URL+"/readyz", time.Minute, m.PID); err != nil {
-			return nil, fmt.Errorf("%s: %w", m.Name, err)
-		}
 	}
 	log("3-member etcd cluster is ready: %s", strings.Join(h.EtcdEndpoints(), ","))
 
@@ -150,10 +144,8 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 			return nil, err
 		}
 	}
-	for _, r := range h.Replicas {
-		if err := h.WaitReady(ctx, r); err != nil {
-			return nil, err
-		}
+	if err := h.waitReplicasReady(ctx); err != nil {
+		return nil, err
 	}
 	log("replicas are ready: %s, %s (kubeconfigs %s, %s)", h.Replicas[0].URL, h.Replicas[1].URL, h.Replicas[0].Kubeconfig, h.Replicas[1].Kubeconfig)
 	return h, h.save()
@@ -191,6 +183,30 @@ func (h *HA) Pause(p *Process) { _ = syscall.Kill(p.PID, syscall.SIGSTOP) }
 
 // Resume continues a paused process.
 func (h *HA) Resume(p *Process) { _ = syscall.Kill(p.PID, syscall.SIGCONT) }
+
+// waitMembersReady waits until every etcd member answers /readyz.
+func (h *HA) waitMembersReady(ctx context.Context) error {
+	etcdClient, err := certClient(h.EtcdTLS.CAFile(), h.EtcdTLS.ClientCert(), h.EtcdTLS.ClientKey())
+	if err != nil {
+		return err
+	}
+	for _, m := range h.Members {
+		if err := WaitHTTP(ctx, etcdClient, m.URL+"/readyz", time.Minute, m.PID); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// waitReplicasReady waits until every server replica answers /readyz.
+func (h *HA) waitReplicasReady(ctx context.Context) error {
+	for _, r := range h.Replicas {
+		if err := h.WaitReady(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // WaitReady waits until a server replica answers /readyz.
 func (h *HA) WaitReady(ctx context.Context, r *Process) error {

@@ -88,24 +88,16 @@ func (h *HA) Restore(ctx context.Context, snapshot string, bumpRevision int64) e
 			return err
 		}
 	}
-	etcdClient, err := certClient(h.EtcdTLS.CAFile(), h.EtcdTLS.ClientCert(), h.EtcdTLS.ClientKey())
-	if err != nil {
-		return err
-	}
-	for _, m := range h.Members {
-		if err := WaitHTTP(ctx, etcdClient, m.URL+"/readyz", time.Minute, m.PID); err != nil {
-			return fmt.Errorf("%s after the restore: %w", m.Name, err)
-		}
+	if err := h.waitMembersReady(ctx); err != nil {
+		return fmt.Errorf("after the restore: %w", err)
 	}
 	for _, r := range h.Replicas {
 		if err := h.Start(r); err != nil {
 			return err
 		}
 	}
-	for _, r := range h.Replicas {
-		if err := h.WaitReady(ctx, r); err != nil {
-			return err
-		}
+	if err := h.waitReplicasReady(ctx); err != nil {
+		return err
 	}
 	return h.save()
 }

@@ -47,7 +47,7 @@ func testRestore(t *testing.T, bump int64) {
 		kubectl("apply", "-f", filepath.Join(root, "artifacts", "examples", example+".yaml"))
 	}
 	for i := range 10 {
-		createCronTabNamed(t, replicas[i%2], fmt.Sprintf("before-%d", i), "image-before")
+		testutil.CreateCronTab(t, replicas[i%2], fmt.Sprintf("before-%d", i), "image-before")
 	}
 	// Once every CronTab is reconciled the controller writes no more, so
 	// what is listed now is what the snapshot holds.
@@ -70,7 +70,7 @@ func testRestore(t *testing.T, bump int64) {
 
 	// Written after the snapshot: creates, updates, deletes.
 	for i := range 10 {
-		createCronTabNamed(t, replicas[i%2], fmt.Sprintf("after-%d", i), "image-after")
+		testutil.CreateCronTab(t, replicas[i%2], fmt.Sprintf("after-%d", i), "image-after")
 	}
 	kubectl("patch", "crontab", "before-0", "--type=merge", "-p", `{"spec":{"image":"image-changed"}}`)
 	kubectl("delete", "crontab/before-1", "flunder/my-second-flunder")
@@ -112,7 +112,7 @@ func testRestore(t *testing.T, bump int64) {
 	if after := objectsOfEveryKind(t, kubectl); !equalObjects(after, atSnapshot) {
 		t.Errorf("after the restore the server holds\n%v\nthe snapshot held\n%v", after, atSnapshot)
 	}
-	created := createCronTabNamed(t, replicas[1], "after-restore", "image-new")
+	created := testutil.CreateCronTab(t, replicas[1], "after-restore", "image-new")
 	servedAfter, _ := strconv.ParseUint(created.ResourceVersion, 10, 64)
 
 	if bump == 0 {
@@ -166,9 +166,9 @@ func showWhatBreaksWithoutTheBump(t *testing.T, replicas []clientset.Interface, 
 	// Once etcd's revision passes what the watchers last saw, their
 	// resumed watches are accepted: no 410, no relist.
 	for i := 0; servedAfter <= servedBefore+1; i++ {
-		servedAfter, _ = strconv.ParseUint(createCronTabNamed(t, replicas[0], fmt.Sprintf("filler-%d", i), "image-new").ResourceVersion, 10, 64)
+		servedAfter, _ = strconv.ParseUint(testutil.CreateCronTab(t, replicas[0], fmt.Sprintf("filler-%d", i), "image-new").ResourceVersion, 10, 64)
 	}
-	createCronTabNamed(t, replicas[0], "seen-by-resumed-watches", "image-new")
+	testutil.CreateCronTab(t, replicas[0], "seen-by-resumed-watches", "image-new")
 	for i, w := range watchers {
 		w.waitForObject(t, "seen-by-resumed-watches")
 		stale := w.staleAgainst(t, replicas[i])

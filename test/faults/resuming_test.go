@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/utils/ptr"
 
 	"github.com/example/extension-apiserver/internal/testutil"
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
@@ -213,14 +212,4 @@ func servedCronTabs(t *testing.T, cs clientset.Interface) map[string]string {
 		served[ct.Name] = ct.ResourceVersion
 	}
 	return served
-}
-
-func createCronTabNamed(t *testing.T, cs clientset.Interface, name, image string) *stablev1.CronTab {
-	t.Helper()
-	ct, err := cs.StableV1().CronTabs("default").Create(context.Background(), &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: image, Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ct
 }

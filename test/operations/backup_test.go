@@ -13,11 +13,12 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/utils/ptr"
 
 	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
 	wardlev1beta1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1beta1"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
+
+	"github.com/example/extension-apiserver/internal/testutil"
 )
 
 var backupFile = regexp.MustCompile(`backup: (\S+\.db) \((\d+) bytes, (\d+) ms\)`)
@@ -33,7 +34,7 @@ func TestStandaloneBackupAndRestore(t *testing.T) {
 	ctx := context.Background()
 
 	for i := range 20 {
-		createCronTab(t, s.client, fmt.Sprintf("before-%02d", i), "image-before")
+		testutil.CreateCronTab(t, s.client, fmt.Sprintf("before-%02d", i), "image-before")
 	}
 	if _, err := s.client.WardleV1beta1().Flunders("default").Create(ctx, &wardlev1beta1.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "before"},
 		Spec: wardlev1beta1.FlunderSpec{FlunderReference: "ref", ReferenceType: wardlev1beta1.FlunderReferenceType}}, metav1.CreateOptions{}); err != nil {
@@ -53,7 +54,7 @@ func TestStandaloneBackupAndRestore(t *testing.T) {
 	t.Logf("snapshot of %d objects: %s bytes in %s ms", len(atBackup)+1, m[2], m[3])
 
 	// Written after the snapshot: lost by the restore, as a restore means.
-	createCronTab(t, s.client, "after", "image-after")
+	testutil.CreateCronTab(t, s.client, "after", "image-after")
 	if _, err := s.client.StableV1().CronTabs("default").Patch(ctx, "before-00", "application/merge-patch+json",
 		[]byte(`{"spec":{"image":"image-changed"}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
@@ -95,7 +96,7 @@ func TestStandaloneBackupAndRestore(t *testing.T) {
 	}
 
 	// New resourceVersions are above every one served before the restore.
-	created := createCronTab(t, s.client, "after-restore", "image-new")
+	created := testutil.CreateCronTab(t, s.client, "after-restore", "image-new")
 	if rv := resourceVersion(t, created.ResourceVersion); rv <= newestBefore {
 		t.Errorf("a write after the restore got resourceVersion %d; before the restore %d was served", rv, newestBefore)
 	}
@@ -126,16 +127,6 @@ func watchFrom(ctx context.Context, cs clientset.Interface, rv uint64) error {
 		return fmt.Errorf("a %s event of resourceVersion %s", e.Type, e.Object.(metav1.Object).GetResourceVersion())
 	}
 	return fmt.Errorf("the watch ended without an event")
-}
-
-func createCronTab(t *testing.T, cs clientset.Interface, name, image string) *stablev1.CronTab {
-	t.Helper()
-	ct, err := cs.StableV1().CronTabs("default").Create(context.Background(), &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: image, Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ct
 }
 
 func cronTabsByName(t *testing.T, cs clientset.Interface) map[string]stablev1.CronTab {

@@ -52,7 +52,7 @@ func TestBackupCronJob(t *testing.T) {
 
 	// The job's commands against a real etcd: the server's embedded one.
 	s := startStandalone(t, "")
-	createCronTab(t, s.client, "backed-up", "image")
+	testutil.CreateCronTab(t, s.client, "backed-up", "image")
 	endpoint, err := os.ReadFile(filepath.Join(s.localDir, "embedded-etcd-endpoint"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/example/extension-apiserver/pkg/generated/informers/externalversions"
+
+	"github.com/example/extension-apiserver/internal/testutil"
 )
 
 // TestInformersStreamTheirInitialList: an informer of the generated
@@ -20,7 +22,7 @@ import (
 func TestInformersStreamTheirInitialList(t *testing.T) {
 	s := startStandalone(t, "")
 	for i := range 5 {
-		createCronTab(t, s.client, fmt.Sprintf("streamed-%d", i), "image")
+		testutil.CreateCronTab(t, s.client, fmt.Sprintf("streamed-%d", i), "image")
 	}
 	stop := make(chan struct{})
 	defer close(stop)
