@@ -2,8 +2,12 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,12 +18,18 @@ import (
 // OverloadOptions size the overload run: a list storm of informers, one of
 // plain lists, and a write flood while a controller and a quiet user work.
 type OverloadOptions struct {
-	Objects      int
-	Workers      int
-	Informers    int
-	Listers      int
-	FloodWorkers int
-	FloodFor     time.Duration
+	Objects   int
+	Workers   int
+	Informers int
+	Listers   int
+	// The flood offers FloodTimes the creates per second the server
+	// managed while growing, with at most FloodInFlight unanswered.
+	FloodTimes    float64
+	FloodInFlight int
+	FloodFor      time.Duration
+	// ProfileDir, when set, receives the heap profile taken nearest each
+	// phase's resident peak: <scenario>-<phase>-peak-heap.pprof.
+	ProfileDir string
 }
 
 // Identities are the users of the overload run, each a client certificate
@@ -29,9 +39,14 @@ type Identities struct {
 	// Controller reads and writes its own objects, as the CronTab
 	// controller's service account.
 	Storm, Flood, Quiet, Controller func(base *rest.Config) *rest.Config
+	// ControllerLevel names, per scenario, the priority level the
+	// controller's requests fall in there.
+	ControllerLevel map[string]string
 }
 
 // RunOverload measures each server under the storms, one server at a time.
+// A server that fails a step is recorded as failed (run_failed) and the
+// run goes on to the next.
 func RunOverload(ctx context.Context, servers []ScaleServer, pidOf func(string) (int, error), ids Identities, o OverloadOptions,
 	log func(string, ...any)) ([]ScalePoint, error) {
 	var points []ScalePoint
@@ -40,124 +55,175 @@ func RunOverload(ctx context.Context, servers []ScaleServer, pidOf func(string) 
 		record := func(metric string, value float64) {
 			points = append(points, ScalePoint{Scenario: scenario, Objects: o.Objects, Metric: metric, Value: value})
 		}
-		log("%s: growing to %d objects", scenario, o.Objects)
-		_, capacity, err := grow(ctx, s, 0, o.Objects, ScaleOptions{Workers: o.Workers})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", scenario, err)
-		}
-		record("creates_per_s", capacity)
-		pid, err := pidOf(s.Process)
-		if err != nil {
-			return nil, err
-		}
-		idle, err := measureMemory(ctx, s, pid)
-		if err != nil {
-			return nil, err
-		}
-		record("idle_rss_mib", idle.rssMiB)
-		record("idle_heap_mib", idle.heapMiB)
-		base := s.Clients[0].Config
-		controller := newOverloadClient(ids.Controller(base), s)
-		quiet := newOverloadClient(ids.Quiet(base), s)
-		if err := controller.prepare(ctx, "overload-controller", 20); err != nil {
-			return nil, fmt.Errorf("%s: %w", scenario, err)
-		}
-		controllerIdle, quietIdle := controller.reconcileLoop(ctx, 200), quiet.readLoop(ctx, 200)
-		record("controller_idle_p99_ms", controllerIdle.p99())
-		record("quiet_idle_p99_ms", quietIdle.p99())
-
-		// A storm the server does not survive is a result: recorded as
-		// failed, with the reason logged, and the server's run ends there.
-		alive := func(phase string, err error) bool {
-			if err != nil {
-				log("%s: %s failed: %v", scenario, phase, err)
-				record(phase+"_failed", 1)
+		if err := overloadServer(ctx, s, pidOf, ids, o, log, record); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
 			}
-			_, gone := rssMiB([]int{pid}) // no /proc/<pid>: the process exited
-			if now, pidErr := pidOf(s.Process); gone != nil || pidErr != nil || now != pid {
-				log("%s: the server did not survive the %s (pid %d gone)", scenario, phase, pid)
-				record("restarts", 1)
-				return false
-			}
-			return true
+			log("%s: the run stopped: %v", scenario, err)
+			record("run_failed", 1)
 		}
-		log("%s: %d informers start at once", scenario, o.Informers)
-		storm := newOverloadClient(ids.Storm(base), s)
-		phase := watchServer(ctx, s, pid)
-		synced, err := storm.informerStorm(ctx, o.Informers, o.Objects)
-		phase.stop()
-		phase.record("informer_storm", record, idle)
-		if err == nil {
-			record("informer_storm_all_synced_s", synced.Seconds())
-		}
-		if !alive("informer_storm", err) {
-			continue
-		}
-
-		log("%s: %d plain lists at once", scenario, o.Listers)
-		phase = watchServer(ctx, s, pid)
-		listed, err := storm.listStorm(ctx, o.Listers)
-		phase.stop()
-		phase.record("list_storm", record, idle)
-		record("list_storm_all_listed_s", listed.total.Seconds())
-		record("list_storm_429", float64(listed.throttled))
-		if !alive("list_storm", err) {
-			continue
-		}
-
-		log("%s: a flood of %d writers for %s while a controller and a quiet user work", scenario, o.FloodWorkers, o.FloodFor)
-		flood := newOverloadClient(ids.Flood(base), s)
-		phase = watchServer(ctx, s, pid)
-		floodCtx, stopFlood := context.WithTimeout(ctx, o.FloodFor)
-		var wg sync.WaitGroup
-		var flooded floodResult
-		wg.Add(1)
-		go func() { defer wg.Done(); flooded = flood.flood(floodCtx, o.FloodWorkers) }()
-		var controllerBusy, quietBusy *latencies
-		wg.Add(2)
-		go func() { defer wg.Done(); controllerBusy = controller.reconcileLoop(floodCtx, 1<<30) }()
-		go func() { defer wg.Done(); quietBusy = quiet.readLoop(floodCtx, 1<<30) }()
-		wg.Wait()
-		stopFlood()
-		phase.stop()
-		phase.record("flood", record, idle)
-		record("flood_offered_per_s", float64(flooded.sent)/o.FloodFor.Seconds())
-		record("flood_acknowledged_per_s", float64(flooded.acknowledged)/o.FloodFor.Seconds())
-		record("flood_429_share", float64(flooded.throttled)/float64(max(flooded.sent, 1)))
-		record("flood_429_with_retry_after_share", float64(flooded.retryAfter)/float64(max(flooded.throttled, 1)))
-		record("flood_5xx", float64(flooded.serverErrors+controllerBusy.serverErrors+quietBusy.serverErrors))
-		record("controller_flood_p99_ms", controllerBusy.p99())
-		record("quiet_flood_p99_ms", quietBusy.p99())
-		record("controller_p99_ratio", controllerBusy.p99()/max(controllerIdle.p99(), 0.001))
-		lost, err := flood.lostAcknowledged(ctx, flooded.acknowledgedNames)
-		if err != nil {
-			return nil, err
-		}
-		record("flood_acknowledged_lost", float64(lost))
-		if alive("flood", nil) {
-			record("restarts", 0)
-		}
-		log("%s: done", scenario)
 	}
 	return points, nil
 }
 
-// serverWatch samples a server's resident memory and probes its /readyz and
-// /livez while a phase runs.
-type serverWatch struct {
-	cancel  context.CancelFunc
-	done    chan struct{}
-	peakRSS atomic.Uint64 // KiB
-	probes  latencies
+func overloadServer(ctx context.Context, s ScaleServer, pidOf func(string) (int, error), ids Identities, o OverloadOptions,
+	log func(string, ...any), record func(string, float64)) error {
+	scenario := s.Clients[0].Scenario
+	log("%s: growing to %d objects", scenario, o.Objects)
+	_, capacity, err := grow(ctx, s, 0, o.Objects, ScaleOptions{Workers: o.Workers})
+	if err != nil {
+		return err
+	}
+	record("creates_per_s", capacity)
+	// Priority and fairness prices a list or a streaming watch by the
+	// stored object count, which the server refreshes once a minute: a
+	// storm right after the growth would be priced as a list of nothing.
+	if err := waitObjectCount(ctx, s, o.Objects); err != nil {
+		return err
+	}
+	pid, err := pidOf(s.Process)
+	if err != nil {
+		return err
+	}
+	idle, err := measureMemory(ctx, s, pid)
+	if err != nil {
+		return err
+	}
+	record("idle_rss_mib", idle.rssMiB)
+	record("idle_heap_mib", idle.heapMiB)
+	base := s.Clients[0].Config
+	var profiler *Profiler
+	if o.ProfileDir != "" {
+		profiler = NewProfiler(s.URL, s.Client, o.ProfileDir, int(min(o.FloodFor, 10*time.Second)/time.Second))
+	}
+	controller := newOverloadClient(ids.Controller(base), s)
+	quiet := newOverloadClient(ids.Quiet(base), s)
+	if err := controller.prepare(ctx, "overload-controller", 20); err != nil {
+		return err
+	}
+	controllerIdle, quietIdle := controller.reconcileLoop(ctx, 200), quiet.readLoop(ctx, 200)
+	record("controller_idle_p99_ms", controllerIdle.p99())
+	record("quiet_idle_p99_ms", quietIdle.p99())
+
+	// A storm the server does not survive is a result: recorded as
+	// failed, with the reason logged, and the server's run ends there.
+	alive := func(phase string, err error) bool {
+		if err != nil {
+			log("%s: %s failed: %v", scenario, phase, err)
+			record(phase+"_failed", 1)
+		}
+		_, gone := rssMiB([]int{pid}) // no /proc/<pid>: the process exited
+		if now, pidErr := pidOf(s.Process); gone != nil || pidErr != nil || now != pid {
+			log("%s: the server did not survive the %s (pid %d gone)", scenario, phase, pid)
+			record("restarts", 1)
+			return false
+		}
+		return true
+	}
+	log("%s: %d informers start at once", scenario, o.Informers)
+	storm := newOverloadClient(ids.Storm(base), s)
+	phase := watchServer(ctx, s, pid, profiler, scenario+"-informer_storm-peak-heap")
+	synced, err := storm.informerStorm(ctx, o.Informers, o.Objects)
+	phase.stop()
+	phase.record("informer_storm", record, idle)
+	if err == nil {
+		record("informer_storm_all_synced_s", synced.Seconds())
+	}
+	if !alive("informer_storm", err) {
+		return nil
+	}
+
+	log("%s: %d plain lists at once", scenario, o.Listers)
+	phase = watchServer(ctx, s, pid, profiler, scenario+"-list_storm-peak-heap")
+	listed, err := storm.listStorm(ctx, o.Listers)
+	phase.stop()
+	phase.record("list_storm", record, idle)
+	record("list_storm_all_listed_s", listed.total.Seconds())
+	record("list_storm_429", float64(listed.throttled))
+	if !alive("list_storm", err) {
+		return nil
+	}
+
+	log("%s: a flood of %.0f creates/s (%.0fx its growth rate) for %s while a controller and a quiet user work", scenario, o.FloodTimes*capacity, o.FloodTimes, o.FloodFor)
+	flood := newOverloadClient(ids.Flood(base), s)
+	template, err := json.Marshal(s.Writer.object(0, nil))
+	if err != nil {
+		return err
+	}
+	phase = watchServer(ctx, s, pid, profiler, scenario+"-flood-peak-heap")
+	floodCtx, stopFlood := context.WithCancel(ctx)
+	var controllerBusy, quietBusy *latencies
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); controllerBusy = controller.reconcileLoop(floodCtx, 1<<30) }()
+	go func() { defer wg.Done(); quietBusy = quiet.readLoop(floodCtx, 1<<30) }()
+	level := fmt.Sprintf("priority_level=%q", ids.ControllerLevel[scenario])
+	before, beforeErr := scrapeMetrics(ctx, s)
+	cpuProfiled := func() error { return nil }
+	if profiler != nil {
+		cpuProfiled = profiler.Start(ctx, scenario+"-flood-cpu")
+	}
+	flooded, err := floodInChild(ctx, flood.config, FloodSpec{Collection: flood.collection(), Object: template,
+		PerSecond: o.FloodTimes * capacity, MaxInFlight: o.FloodInFlight, For: o.FloodFor})
+	stopFlood()
+	wg.Wait()
+	phase.stop()
+	if profileErr := cpuProfiled(); profileErr != nil {
+		log("%s: the flood's CPU profile: %v", scenario, profileErr)
+	}
+	if err != nil {
+		return err
+	}
+	phase.record("flood", record, idle)
+	// What the controller waited in its level's queues, against its
+	// latency: the rest is the CPU it shares with the flood.
+	if after, err := scrapeMetrics(ctx, s); err == nil && beforeErr == nil {
+		waited := after.sum("apiserver_flowcontrol_request_wait_duration_seconds_sum", level) - before.sum("apiserver_flowcontrol_request_wait_duration_seconds_sum", level)
+		waits := after.sum("apiserver_flowcontrol_request_wait_duration_seconds_count", level) - before.sum("apiserver_flowcontrol_request_wait_duration_seconds_count", level)
+		record("controller_level_mean_wait_ms", 1000*waited/max(waits, 1))
+		record("controller_level_rejected", after.sum("apiserver_flowcontrol_rejected_requests_total", level)-before.sum("apiserver_flowcontrol_rejected_requests_total", level))
+	}
+	record("flood_target_per_s", o.FloodTimes*capacity)
+	record("flood_offered_per_s", float64(flooded.Sent)/o.FloodFor.Seconds())
+	record("flood_acknowledged_per_s", float64(flooded.Acknowledged)/o.FloodFor.Seconds())
+	record("flood_429_share", float64(flooded.Throttled)/float64(max(flooded.Sent, 1)))
+	record("flood_429_with_retry_after_share", float64(flooded.RetryAfter)/float64(max(flooded.Throttled, 1)))
+	record("flood_5xx", float64(flooded.ServerErrors+controllerBusy.serverErrors+quietBusy.serverErrors))
+	record("controller_flood_p99_ms", controllerBusy.p99())
+	record("quiet_flood_p99_ms", quietBusy.p99())
+	record("controller_p99_ratio", controllerBusy.p99()/max(controllerIdle.p99(), 0.001))
+	record("quiet_p99_ratio", quietBusy.p99()/max(quietIdle.p99(), 0.001))
+	lost, err := flood.lostAcknowledged(ctx, flooded.AcknowledgedNames)
+	if err != nil {
+		return err
+	}
+	record("flood_acknowledged_lost", float64(lost))
+	if alive("flood", nil) {
+		record("restarts", 0)
+	}
+	log("%s: done", scenario)
+	return nil
 }
 
-func watchServer(ctx context.Context, s ScaleServer, pid int) *serverWatch {
+// serverWatch samples a server's resident memory and heap and probes its
+// /readyz and /livez while a phase runs. With a profiler, it keeps the heap
+// profile taken nearest the resident peak, to show what the peak holds.
+type serverWatch struct {
+	cancel   context.CancelFunc
+	done     chan struct{}
+	peakRSS  atomic.Uint64 // KiB
+	peakHeap atomic.Uint64 // KiB
+	probes   latencies
+}
+
+func watchServer(ctx context.Context, s ScaleServer, pid int, profiler *Profiler, profileName string) *serverWatch {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &serverWatch{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
+		var profiledAt uint64 // the resident KiB when the kept profile was taken
 		for i := 0; ; i++ {
 			if rss, err := rssMiB([]int{pid}); err == nil && uint64(rss*1024) > w.peakRSS.Load() {
 				w.peakRSS.Store(uint64(rss * 1024))
@@ -166,6 +232,23 @@ func watchServer(ctx context.Context, s ScaleServer, pid int) *serverWatch {
 				for _, path := range []string{"/readyz", "/livez"} {
 					took, code := probe(ctx, s, path)
 					w.probes.observe(took, code, false)
+				}
+			}
+			if i%20 == 0 {
+				// The heap as it stands, uncollected garbage included, from
+				// /metrics: a heap profile every second would cost the server
+				// a tenth of a core.
+				if m, err := scrapeMetrics(ctx, s); err == nil {
+					if heap := m.sum("go_memstats_heap_alloc_bytes", ""); uint64(heap/1024) > w.peakHeap.Load() {
+						w.peakHeap.Store(uint64(heap / 1024))
+					}
+				}
+				// A new resident peak 10% above the kept profile's is worth
+				// another profile.
+				if peak := w.peakRSS.Load(); profiler != nil && peak > profiledAt+profiledAt/10 {
+					if err := profiler.HeapAsOfLastGC(ctx, profileName); err == nil {
+						profiledAt = peak
+					}
 				}
 			}
 			select {
@@ -181,11 +264,71 @@ func watchServer(ctx context.Context, s ScaleServer, pid int) *serverWatch {
 func (w *serverWatch) stop() { w.cancel(); <-w.done }
 
 func (w *serverWatch) record(phase string, record func(string, float64), idle memory) {
-	peak := float64(w.peakRSS.Load()) / 1024
+	peak, heap := float64(w.peakRSS.Load())/1024, float64(w.peakHeap.Load())/1024
 	record(phase+"_peak_rss_mib", peak)
 	record(phase+"_peak_rss_over_idle", peak/idle.rssMiB)
+	record(phase+"_peak_heap_mib", heap)
+	record(phase+"_peak_heap_over_idle", heap/idle.heapMiB)
 	record(phase+"_probe_p99_ms", w.probes.p99())
 	record(phase+"_probe_failures", float64(w.probes.failures()))
+}
+
+// waitObjectCount waits until the server's apiserver_resource_objects for
+// the resource reaches n.
+func waitObjectCount(ctx context.Context, s ScaleServer, n int) error {
+	series := fmt.Sprintf("apiserver_resource_objects{group=%q,resource=%q}", s.Resource.Group, s.Resource.Resource)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	for {
+		count := -1.0
+		if m, err := scrapeMetrics(ctx, s); err == nil {
+			count = m.sum(series, "")
+		}
+		if count >= float64(n) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the server's object count of %s did not reach %d (last: %.0f)", s.Resource.Resource, n, count)
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// metrics is one scrape of a server's /metrics.
+type metrics []string
+
+func scrapeMetrics(ctx context.Context, s ScaleServer) (metrics, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("/metrics: %s", resp.Status)
+	}
+	body, err := io.ReadAll(resp.Body)
+	return strings.Split(string(body), "\n"), err
+}
+
+// sum adds the samples of the series whose name and labels start with
+// prefix and whose labels hold label (any, when empty).
+func (m metrics) sum(prefix, label string) float64 {
+	total := 0.0
+	for _, line := range m {
+		name, value, ok := strings.Cut(line, " ")
+		if !ok || !strings.HasPrefix(name, prefix) || !strings.Contains(name, label) {
+			continue
+		}
+		if v, err := strconv.ParseFloat(value, 64); err == nil {
+			total += v
+		}
+	}
+	return total
 }
 
 func probe(ctx context.Context, s ScaleServer, path string) (time.Duration, int) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -43,6 +44,10 @@ func (c *overloadClient) collection() string {
 // send does one request and returns its latency and status code (0 when
 // it got no answer), and whether a 429 carried Retry-After.
 func (c *overloadClient) send(ctx context.Context, method, url string, body any) (time.Duration, int, bool) {
+	return sendJSON(ctx, c.http, method, url, body)
+}
+
+func sendJSON(ctx context.Context, client *http.Client, method, url string, body any) (time.Duration, int, bool) {
 	var reader io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -58,7 +63,7 @@ func (c *overloadClient) send(ctx context.Context, method, url string, body any)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	start := time.Now()
-	resp, err := c.http.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return time.Since(start), 0, false
 	}
@@ -248,63 +253,57 @@ func (c *overloadClient) listStorm(ctx context.Context, n int) (listStormResult,
 	return r, <-errs
 }
 
-type floodResult struct {
-	sent, acknowledged, throttled, retryAfter, serverErrors int
-	acknowledgedNames                                       []string
-}
-
-// flood creates objects from workers goroutines as fast as answers come,
-// until ctx ends.
-func (c *overloadClient) flood(ctx context.Context, workers int) floodResult {
-	var mu sync.Mutex
-	var r floodResult
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				k := int(next.Add(1))
-				obj := c.server.Writer.object(k, nil)
-				obj.Metadata.Name = fmt.Sprintf("flood-%d", k)
-				_, code, retryAfter := c.send(ctx, http.MethodPost, c.collection(), obj)
-				if code == 0 && ctx.Err() != nil {
-					return // cut off by the end of the flood: not sent
-				}
-				mu.Lock()
-				r.sent++
-				switch {
-				case code == http.StatusCreated:
-					r.acknowledged++
-					r.acknowledgedNames = append(r.acknowledgedNames, obj.Metadata.Name)
-				case code == http.StatusTooManyRequests:
-					r.throttled++
-					if retryAfter {
-						r.retryAfter++
-					}
-				case code >= 500:
-					r.serverErrors++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return r
-}
-
-// lostAcknowledged counts the acknowledged creates the server does not have.
+// lostAcknowledged counts the acknowledged creates the server does not
+// have, from lists of the collection in pages; a 429 is retried after a
+// second, as the flood may still fill the user's queues.
 func (c *overloadClient) lostAcknowledged(ctx context.Context, names []string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute) // a server the storms exhausted may never answer
+	defer cancel()
+	stored := map[string]bool{}
+	next := ""
+	for attempt := 0; ; {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.collection()+"?limit=1000&continue="+url.QueryEscape(next), nil)
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		var page struct {
+			Metadata struct {
+				Continue string `json:"continue"`
+			} `json:"metadata"`
+			Items []struct {
+				Metadata struct {
+					Name string `json:"name"`
+				} `json:"metadata"`
+			} `json:"items"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		_ = resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests && attempt < 60:
+			attempt++
+			time.Sleep(time.Second) // Retry-After is 1 s from kube-apiserver and this server
+			continue
+		case resp.StatusCode != http.StatusOK:
+			return 0, fmt.Errorf("listing to read back the flood: HTTP %d", resp.StatusCode)
+		case err != nil:
+			return 0, fmt.Errorf("listing to read back the flood: %w", err)
+		}
+		for _, item := range page.Items {
+			stored[item.Metadata.Name] = true
+		}
+		if next = page.Metadata.Continue; next == "" {
+			break
+		}
+	}
 	lost := 0
 	for _, name := range names {
-		_, code, _ := c.send(ctx, http.MethodGet, c.collection()+"/"+name, nil)
-		switch code {
-		case http.StatusOK:
-		case http.StatusNotFound:
+		if !stored[name] {
 			lost++
-		default:
-			return 0, fmt.Errorf("reading back %s: HTTP %d", name, code)
 		}
 	}
 	return lost, nil

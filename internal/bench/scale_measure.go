@@ -32,38 +32,44 @@ type memory struct{ rssMiB, heapMiB float64 }
 // profile's gc=1) and reads its live heap from the profile's MemStats and
 // its resident memory from /proc.
 func measureMemory(ctx context.Context, s ScaleServer, pid int) (memory, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/debug/pprof/heap?gc=1&debug=1", nil)
+	heap, err := liveHeapMiB(ctx, s)
 	if err != nil {
 		return memory{}, err
+	}
+	rss, err := rssMiB([]int{pid})
+	return memory{rssMiB: rss, heapMiB: heap}, err
+}
+
+// liveHeapMiB reads the server's live heap from its heap profile's
+// MemStats, after the forced collection of the profile's gc=1.
+func liveHeapMiB(ctx context.Context, s ScaleServer) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/debug/pprof/heap?gc=1&debug=1", nil)
+	if err != nil {
+		return 0, err
 	}
 	resp, err := s.Client.Do(req)
 	if err != nil {
-		return memory{}, err
+		return 0, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
-		return memory{}, fmt.Errorf("heap profile: %s", resp.Status)
+		return 0, fmt.Errorf("heap profile: %s", resp.Status)
 	}
-	var m memory
 	scanner := bufio.NewScanner(resp.Body)
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
 	for scanner.Scan() {
 		if value, ok := strings.CutPrefix(scanner.Text(), "# HeapAlloc = "); ok {
 			bytes, err := strconv.ParseFloat(value, 64)
 			if err != nil {
-				return memory{}, fmt.Errorf("heap profile: %q", scanner.Text())
+				return 0, fmt.Errorf("heap profile: %q", scanner.Text())
 			}
-			m.heapMiB = bytes / (1 << 20)
+			return bytes / (1 << 20), nil
 		}
 	}
 	if err := scanner.Err(); err != nil {
-		return memory{}, err
+		return 0, err
 	}
-	if m.heapMiB == 0 {
-		return memory{}, fmt.Errorf("heap profile: no HeapAlloc")
-	}
-	m.rssMiB, err = rssMiB([]int{pid})
-	return m, err
+	return 0, fmt.Errorf("heap profile: no HeapAlloc")
 }
 
 // etcdBytesPerObject is the mean size of the values under prefix, read in

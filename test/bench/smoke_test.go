@@ -131,7 +131,7 @@ func TestOverloadHarnessSmoke(t *testing.T) {
 	root, binDir := harness(t)
 	out := t.TempDir()
 	cmd := exec.Command(filepath.Join(binDir, "apiserver-bench"), "-bin-dir", binDir, "-out", out, "-overload",
-		"-objects", "200", "-workers", "4", "-informers", "5", "-listers", "5", "-flood-workers", "16", "-flood-for", "3s")
+		"-objects", "200", "-workers", "4", "-informers", "5", "-listers", "5", "-flood-in-flight", "50", "-flood-for", "3s")
 	cmd.Dir = root
 	if output, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("apiserver-bench -overload: %v\n%s", err, output)

@@ -38,9 +38,9 @@ func main() {
 	binDir := flag.String("bin-dir", "_output/bin", "etcd, kube-apiserver, extension-apiserver and sample-apiserver")
 	out := flag.String("out", "_output/bench", "directory of results.json and ratios.svg")
 	dir := flag.String("dir", "", "state directory of the local cluster (default: a temporary directory)")
-	only := flag.String("scenarios", "", "comma-separated scenarios to run (default: all)")
+	only := flag.String("scenarios", "", "comma-separated scenarios to run (default: all); with -overload, the servers: ours, crd")
 	var profile bench.ProfileOptions
-	flag.StringVar(&profile.Dir, "profile-dir", "", "write a CPU profile of the server of every scenario and phase here (make each phase outlast -profile-seconds with -objects); with -scale, a heap profile of every server at every size")
+	flag.StringVar(&profile.Dir, "profile-dir", "", "write a CPU profile of the server of every scenario and phase here (make each phase outlast -profile-seconds with -objects); with -scale, a heap profile of every server at every size; with -overload, a heap profile at each phase's resident peak")
 	flag.IntVar(&profile.Seconds, "profile-seconds", 3, "length of each CPU profile")
 	serverArgs := flag.String("server-args", "", "extra space-separated flags of the extension API server, to compare settings")
 	scale := flag.Bool("scale", false, "the scale run instead: memory, lists, informer sync, restart and creates as the stored objects grow through -sizes")
@@ -51,15 +51,24 @@ func main() {
 	var oo bench.OverloadOptions
 	flag.IntVar(&oo.Informers, "informers", 50, "with -overload: informers that start at once")
 	flag.IntVar(&oo.Listers, "listers", 50, "with -overload: plain JSON lists of the whole collection sent at once")
-	flag.IntVar(&oo.FloodWorkers, "flood-workers", 200, "with -overload: goroutines of the flooding user")
+	flag.Float64Var(&oo.FloodTimes, "flood-times", 5, "with -overload: the flood offers this many times the creates per second the server managed while growing")
+	flag.IntVar(&oo.FloodInFlight, "flood-in-flight", 1000, "with -overload: the flood's most unanswered requests")
+	floodChild := flag.Bool("flood-child", false, "internal: be the overload run's flooding client, reading its spec on stdin")
 	flag.DurationVar(&oo.FloodFor, "flood-for", 30*time.Second, "with -overload: how long the flood lasts")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *floodChild {
+		if err := bench.RunFloodChild(ctx, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "apiserver-bench -flood-child: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *overload {
-		oo.Objects, oo.Workers = o.Objects, o.Workers
-		if err := runOverload(ctx, oo, runConfig{binDir: *binDir, out: *out, dir: *dir, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...)}); err != nil {
+		oo.Objects, oo.Workers, oo.ProfileDir = o.Objects, o.Workers, profile.Dir
+		if err := runOverload(ctx, oo, runConfig{binDir: *binDir, out: *out, dir: *dir, only: *only, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...)}); err != nil {
 			fmt.Fprintf(os.Stderr, "apiserver-bench: %v\n", err)
 			os.Exit(1)
 		}

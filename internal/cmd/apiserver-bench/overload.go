@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -37,6 +39,11 @@ func runOverload(ctx context.Context, o bench.OverloadOptions, rc runConfig) err
 	// This server read in JSON, and the CRD.
 	servers = []bench.ScaleServer{servers[0], servers[1]}
 	servers[0].Clients = servers[0].Clients[:1]
+	if rc.only != "" {
+		servers = slices.DeleteFunc(servers, func(s bench.ScaleServer) bool {
+			return !slices.Contains(strings.Split(rc.only, ","), s.Clients[0].Scenario)
+		})
+	}
 	args := []string{"create", "clusterrolebinding", "overload-users", "--clusterrole=cluster-admin"}
 	for _, user := range overloadUsers {
 		args = append(args, "--user="+user)
@@ -70,7 +77,10 @@ func runOverload(ctx context.Context, o bench.OverloadOptions, rc runConfig) err
 			return config
 		}
 	}
-	ids := bench.Identities{Storm: identity("storm"), Flood: identity("flood"), Quiet: identity("quiet"), Controller: identity("controller")}
+	ids := bench.Identities{Storm: identity("storm"), Flood: identity("flood"), Quiet: identity("quiet"), Controller: identity("controller"),
+		// artifacts/deploy's level for this server; for the CRD, the
+		// built-in service-accounts schema's.
+		ControllerLevel: map[string]string{"ours": "extension-apiserver-controllers", "crd": "workload-low"}}
 	points, err := bench.RunOverload(ctx, servers, c.PID, ids, o, logf)
 	if err != nil {
 		return err
