@@ -46,9 +46,10 @@ type Identities struct {
 
 // RunOverload measures each server under the storms, one server at a time.
 // A server that fails a step is recorded as failed (run_failed) and the
-// run goes on to the next.
+// run goes on to the next. save gets the figures so far after each server,
+// so that a run cut short keeps them.
 func RunOverload(ctx context.Context, servers []ScaleServer, pidOf func(string) (int, error), ids Identities, o OverloadOptions,
-	log func(string, ...any)) ([]ScalePoint, error) {
+	log func(string, ...any), save func([]ScalePoint) error) ([]ScalePoint, error) {
 	var points []ScalePoint
 	for _, s := range servers {
 		scenario := s.Clients[0].Scenario
@@ -61,6 +62,9 @@ func RunOverload(ctx context.Context, servers []ScaleServer, pidOf func(string) 
 			}
 			log("%s: the run stopped: %v", scenario, err)
 			record("run_failed", 1)
+		}
+		if err := save(points); err != nil {
+			return nil, err
 		}
 	}
 	return points, nil
@@ -159,6 +163,9 @@ func overloadServer(ctx context.Context, s ScaleServer, pidOf func(string) (int,
 	go func() { defer wg.Done(); quietBusy = quiet.readLoop(floodCtx, 1<<30) }()
 	level := fmt.Sprintf("priority_level=%q", ids.ControllerLevel[scenario])
 	before, beforeErr := scrapeMetrics(ctx, s)
+	serverCPU, _ := cpuSeconds([]int{pid})
+	machineBusy, machineTotal, _ := machineCPU()
+	floodStarted := time.Now()
 	cpuProfiled := func() error { return nil }
 	if profiler != nil {
 		cpuProfiled = profiler.Start(ctx, scenario+"-flood-cpu")
@@ -166,6 +173,9 @@ func overloadServer(ctx context.Context, s ScaleServer, pidOf func(string) (int,
 	flooded, err := floodInChild(ctx, flood.config, FloodSpec{Collection: flood.collection(), Object: template,
 		PerSecond: o.FloodTimes * capacity, MaxInFlight: o.FloodInFlight, For: o.FloodFor})
 	stopFlood()
+	floodTook := time.Since(floodStarted).Seconds()
+	serverCPUAfter, _ := cpuSeconds([]int{pid})
+	machineBusyAfter, machineTotalAfter, _ := machineCPU()
 	wg.Wait()
 	phase.stop()
 	if profileErr := cpuProfiled(); profileErr != nil {
@@ -183,6 +193,11 @@ func overloadServer(ctx context.Context, s ScaleServer, pidOf func(string) (int,
 		record("controller_level_mean_wait_ms", 1000*waited/max(waits, 1))
 		record("controller_level_rejected", after.sum("apiserver_flowcontrol_rejected_requests_total", level)-before.sum("apiserver_flowcontrol_rejected_requests_total", level))
 	}
+	// Where the CPU went while the flood ran: the server, the flood's own
+	// process, and the share of the machine's CPU that was busy.
+	record("flood_server_cpu_cores", (serverCPUAfter-serverCPU)/floodTook)
+	record("flood_generator_cpu_cores", flooded.CPUSeconds/floodTook)
+	record("flood_machine_cpu_busy_share", (machineBusyAfter-machineBusy)/max(machineTotalAfter-machineTotal, 1e-9))
 	record("flood_target_per_s", o.FloodTimes*capacity)
 	record("flood_offered_per_s", float64(flooded.Sent)/o.FloodFor.Seconds())
 	record("flood_acknowledged_per_s", float64(flooded.Acknowledged)/o.FloodFor.Seconds())
@@ -299,6 +314,8 @@ func waitObjectCount(ctx context.Context, s ScaleServer, n int) error {
 type metrics []string
 
 func scrapeMetrics(ctx context.Context, s ScaleServer) (metrics, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // a server the storms exhausted may never answer
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
 	if err != nil {
 		return nil, err

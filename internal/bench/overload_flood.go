@@ -35,6 +35,8 @@ type FloodSpec struct {
 type FloodResult struct {
 	Sent, Unsent, Acknowledged, Throttled, RetryAfter, ServerErrors int
 	AcknowledgedNames                                               []string
+	// CPUSeconds is what the flood's process spent.
+	CPUSeconds float64
 }
 
 // floodInChild runs the flood in a child process (this binary with
@@ -62,7 +64,11 @@ func floodInChild(ctx context.Context, config *rest.Config, spec FloodSpec) (Flo
 		return FloodResult{}, fmt.Errorf("the flood's process: %w", err)
 	}
 	var r FloodResult
-	return r, json.Unmarshal(output, &r)
+	if err := json.Unmarshal(output, &r); err != nil {
+		return FloodResult{}, err
+	}
+	r.CPUSeconds = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return r, nil
 }
 
 // RunFloodChild is the flood's process: the spec on in, the result on out.

@@ -30,6 +30,31 @@ func cpuSeconds(pids []int) (float64, error) {
 	return total, nil
 }
 
+// machineCPU returns the busy and the total CPU time of the machine, in
+// seconds summed over its CPUs, from /proc/stat.
+func machineCPU() (busy, total float64, err error) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	fields := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return 0, 0, fmt.Errorf("parsing /proc/stat: %q", line)
+	}
+	for i, field := range fields[1:9] {
+		v, err := strconv.ParseFloat(field, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("parsing /proc/stat: %q", line)
+		}
+		total += v / clockTicks
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v / clockTicks
+		}
+	}
+	return busy, total, nil
+}
+
 // rssMiB returns the resident set size of the processes.
 func rssMiB(pids []int) (float64, error) {
 	var total float64

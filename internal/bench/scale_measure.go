@@ -43,6 +43,8 @@ func measureMemory(ctx context.Context, s ScaleServer, pid int) (memory, error) 
 // liveHeapMiB reads the server's live heap from its heap profile's
 // MemStats, after the forced collection of the profile's gc=1.
 func liveHeapMiB(ctx context.Context, s ScaleServer) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/debug/pprof/heap?gc=1&debug=1", nil)
 	if err != nil {
 		return 0, err

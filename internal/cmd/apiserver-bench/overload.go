@@ -81,15 +81,14 @@ func runOverload(ctx context.Context, o bench.OverloadOptions, rc runConfig) err
 		// artifacts/deploy's level for this server; for the CRD, the
 		// built-in service-accounts schema's.
 		ControllerLevel: map[string]string{"ours": "extension-apiserver-controllers", "crd": "workload-low"}}
-	points, err := bench.RunOverload(ctx, servers, c.PID, ids, o, logf)
+	jsonPath := filepath.Join(rc.out, "overload.json")
+	points, err := bench.RunOverload(ctx, servers, c.PID, ids, o, logf, func(points []bench.ScalePoint) error {
+		return bench.WriteJSON(jsonPath, points)
+	})
 	if err != nil {
 		return err
 	}
 	bench.WriteOverloadMarkdown(os.Stdout, points, o)
-	jsonPath := filepath.Join(rc.out, "overload.json")
-	if err := bench.WriteJSON(jsonPath, points); err != nil {
-		return err
-	}
 	fmt.Printf("\nwrote %s; the run took %s\n", jsonPath, time.Since(start).Round(time.Second))
 	return nil
 }
