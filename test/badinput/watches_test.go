@@ -143,30 +143,5 @@ func mib(bytes float64) float64 { return bytes / (1 << 20) }
 
 // longRunningWatches is the server's count of watches being served.
 func longRunningWatches(t *testing.T, s *framework.Server) float64 {
-	t.Helper()
-	client, err := rest.HTTPClientFor(s.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := client.Get(s.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0.0
-	for _, line := range strings.Split(string(body), "\n") {
-		name, value, ok := strings.Cut(line, " ")
-		if ok && strings.HasPrefix(name, "apiserver_longrunning_requests{") && strings.Contains(name, `verb="WATCH"`) {
-			v, err := strconv.ParseFloat(value, 64)
-			if err != nil {
-				t.Fatalf("metric line %q: %v", line, err)
-			}
-			total += v
-		}
-	}
-	return total
+	return s.MetricSum(t, "apiserver_longrunning_requests", `verb="WATCH"`)
 }

@@ -230,6 +230,31 @@ func (e *Etcd) Client(t testing.TB) *clientv3.Client {
 // the braces, as the server prints it.
 func (s *Server) Metric(t testing.TB, name, labels string) float64 {
 	t.Helper()
+	prefix := name + "{" + labels + "} "
+	for _, line := range s.metricLines(t) {
+		if strings.HasPrefix(line, prefix) {
+			return parseSample(t, line, strings.TrimPrefix(line, prefix))
+		}
+	}
+	return 0
+}
+
+// MetricSum adds the series of name whose labels contain label, such as
+// `verb="WATCH"`; 0 when there are none.
+func (s *Server) MetricSum(t testing.TB, name, label string) float64 {
+	t.Helper()
+	total := 0.0
+	for _, line := range s.metricLines(t) {
+		series, value, ok := strings.Cut(line, " ")
+		if ok && strings.HasPrefix(series, name+"{") && strings.Contains(series, label) {
+			total += parseSample(t, line, value)
+		}
+	}
+	return total
+}
+
+func (s *Server) metricLines(t testing.TB) []string {
+	t.Helper()
 	client, err := rest.HTTPClientFor(s.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -243,15 +268,14 @@ func (s *Server) Metric(t testing.TB, name, labels string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prefix := name + "{" + labels + "} "
-	for _, line := range strings.Split(string(body), "\n") {
-		if strings.HasPrefix(line, prefix) {
-			v, err := strconv.ParseFloat(strings.TrimPrefix(line, prefix), 64)
-			if err != nil {
-				t.Fatalf("metric line %q: %v", line, err)
-			}
-			return v
-		}
+	return strings.Split(string(body), "\n")
+}
+
+func parseSample(t testing.TB, line, value string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(value, 64)
+	if err != nil {
+		t.Fatalf("metric line %q: %v", line, err)
 	}
-	return 0
+	return v
 }
