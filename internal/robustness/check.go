@@ -1,0 +1,258 @@
+package robustness
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// Failure is one broken guarantee, with the smallest part of the history
+// that shows it.
+type Failure struct {
+	Kind     string `json:"kind"` // linearizability, lost-write, list, watch
+	Detail   string `json:"detail"`
+	Evidence any    `json:"evidence,omitempty"`
+}
+
+func (f Failure) String() string { return f.Kind + ": " + f.Detail }
+
+// Report is the outcome of checking one history.
+type Report struct {
+	Operations, Lists, WatchSessions, WatchEvents, PersistedWrites int
+	// Resolved counts operations of unknown outcome that etcd's history
+	// showed applied; Dropped those it showed were not (and unknown reads).
+	Resolved, Dropped int
+	// PorcupineTime is how long the linearizability check took.
+	PorcupineTime time.Duration
+	Failures      []Failure
+
+	linearization porcupine.LinearizationInfo
+	failedKeys    []string
+	ops           []Operation
+}
+
+// Check checks the history the clients saw against the model and against
+// what etcd persisted; timeout bounds porcupine's search.
+func Check(h Recorded, persisted Persisted, timeout time.Duration) *Report {
+	r := &Report{Operations: len(h.Ops), Lists: len(h.Lists), WatchSessions: len(h.Watches), PersistedWrites: len(persisted)}
+	for _, w := range h.Watches {
+		r.WatchEvents += len(w.Events)
+	}
+	r.checkAcknowledgedWrites(h.Ops, persisted)
+	r.checkLinearizable(h.Ops, persisted, timeout)
+	r.checkLists(h, persisted)
+	for _, w := range h.Watches {
+		if f := checkWatch(w, persisted); f != nil {
+			r.Failures = append(r.Failures, *f)
+		}
+	}
+	return r
+}
+
+// checkAcknowledgedWrites: every write the server acknowledged is in etcd
+// at the resourceVersion it returned.
+func (r *Report) checkAcknowledgedWrites(ops []Operation, persisted Persisted) {
+	byRev := map[int64]Stored{}
+	for _, s := range persisted {
+		byRev[s.Rev] = s
+	}
+	for _, op := range ops {
+		if !op.write() || op.Result != OK {
+			continue
+		}
+		s, ok := byRev[op.Output.RV]
+		switch {
+		case op.Kind == Delete:
+			found := false
+			for _, s := range persisted {
+				if s.Deleted && s.Object.Name == op.Key && s.Prev != nil && s.Prev.RV == op.Precondition {
+					found = true
+				}
+			}
+			if !found {
+				r.Failures = append(r.Failures, Failure{Kind: "lost-write", Detail: fmt.Sprintf("acknowledged delete of %s at rv %d is not in etcd", op.Key, op.Precondition), Evidence: op})
+			}
+		case !ok || s.Deleted || s.Object.Name != op.Key || s.Object.Image != op.Image:
+			r.Failures = append(r.Failures, Failure{Kind: "lost-write",
+				Detail: fmt.Sprintf("acknowledged %s of %s (image %s) at rv %d is not in etcd", op.Kind, op.Key, op.Image, op.Output.RV), Evidence: op})
+		}
+	}
+}
+
+func (r *Report) checkLinearizable(ops []Operation, persisted Persisted, timeout time.Duration) {
+	resolved := resolve(ops, persisted)
+	for _, op := range ops {
+		if op.Result == Unknown {
+			r.Dropped++
+		}
+	}
+	for _, op := range resolved {
+		if op.Return == openReturn {
+			r.Resolved++
+		}
+	}
+	r.Dropped -= r.Resolved
+	r.ops = resolved
+	start := time.Now()
+	result, info := porcupine.CheckOperationsVerbose(objectModel, toPorcupine(resolved), timeout)
+	r.PorcupineTime = time.Since(start)
+	r.linearization = info
+	switch result {
+	case porcupine.Ok:
+		return
+	case porcupine.Unknown:
+		r.Failures = append(r.Failures, Failure{Kind: "linearizability", Detail: fmt.Sprintf("porcupine found no answer within %s", timeout)})
+		return
+	}
+	for _, key := range keysOf(resolved) {
+		part := onKey(resolved, key)
+		if porcupine.CheckOperations(objectModel, toPorcupine(part)) {
+			continue
+		}
+		r.failedKeys = append(r.failedKeys, key)
+		minimal := minimize(part, 20*time.Second)
+		r.Failures = append(r.Failures, Failure{Kind: "linearizability",
+			Detail:   fmt.Sprintf("the operations on %s are not linearizable (%d operations; %d in the smallest failing subset)", key, len(part), len(minimal)),
+			Evidence: minimal})
+	}
+}
+
+func toPorcupine(ops []Operation) []porcupine.Operation {
+	out := make([]porcupine.Operation, len(ops))
+	for i, op := range ops {
+		out[i] = porcupine.Operation{ClientId: op.Client, Input: op, Call: op.Call, Output: op, Return: op.Return}
+	}
+	return out
+}
+
+func keysOf(ops []Operation) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, op := range ops {
+		if !seen[op.Key] {
+			seen[op.Key] = true
+			keys = append(keys, op.Key)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func onKey(ops []Operation, key string) []Operation {
+	var part []Operation
+	for _, op := range ops {
+		if op.Key == key {
+			part = append(part, op)
+		}
+	}
+	return part
+}
+
+// minimize drops operations one at a time while the rest still fails the
+// check, within budget: the smallest failing sub-history it finds.
+func minimize(ops []Operation, budget time.Duration) []Operation {
+	deadline := time.Now().Add(budget)
+	for i := len(ops) - 1; i >= 0 && time.Now().Before(deadline); i-- {
+		candidate := append(append([]Operation(nil), ops[:i]...), ops[i+1:]...)
+		if !porcupine.CheckOperations(objectModel, toPorcupine(candidate)) {
+			ops = candidate
+		}
+	}
+	return ops
+}
+
+// checkLists: a list at resourceVersion R holds exactly the objects etcd
+// held at R, every page at the same R; a consistent list (no
+// resourceVersion) is at least as new as every write acknowledged before it
+// was called; resourceVersionMatch is honoured.
+func (r *Report) checkLists(h Recorded, persisted Persisted) {
+	var acked []Operation
+	for _, op := range h.Ops {
+		if op.write() && op.Result == OK {
+			acked = append(acked, op)
+		}
+	}
+	for _, l := range h.Lists {
+		if f := checkList(l, persisted, acked); f != nil {
+			r.Failures = append(r.Failures, *f)
+		}
+	}
+}
+
+func checkList(l List, persisted Persisted, acked []Operation) *Failure {
+	fail := func(format string, args ...any) *Failure {
+		return &Failure{Kind: "list", Detail: fmt.Sprintf(format, args...), Evidence: l}
+	}
+	if len(l.Pages) == 0 {
+		return nil // failed before any page: says nothing
+	}
+	rv := l.Pages[0].RV
+	got := map[string]Object{}
+	for i, p := range l.Pages {
+		if p.RV != rv {
+			return fail("page %d is at resourceVersion %d, the first page at %d", i, p.RV, rv)
+		}
+		for _, o := range p.Items {
+			if _, dup := got[o.Name]; dup {
+				return fail("%s is on two pages", o.Name)
+			}
+			got[o.Name] = o
+		}
+	}
+	var requested int64
+	if l.ResourceVersion != "" {
+		fmt.Sscan(l.ResourceVersion, &requested)
+	}
+	switch {
+	case l.Match == "Exact" && rv != requested:
+		return fail("resourceVersionMatch=Exact at %d answered at %d", requested, rv)
+	case l.Match == "NotOlderThan" && rv < requested:
+		return fail("resourceVersionMatch=NotOlderThan %d answered at %d", requested, rv)
+	case l.ResourceVersion == "":
+		for _, op := range acked {
+			if op.Return < l.Call && op.Kind != Delete && op.Output.RV > rv {
+				return fail("consistent list answered at resourceVersion %d, but %s of %s was acknowledged at %d before the list was called",
+					rv, op.Kind, op.Key, op.Output.RV)
+			}
+		}
+	}
+	if l.Complete {
+		want := persisted.At(rv)
+		for name, o := range want {
+			g, ok := got[name]
+			if !ok {
+				return fail("at resourceVersion %d etcd held %s (image %s, rv %d), the list did not", rv, name, o.Image, o.RV)
+			}
+			if g.Image != o.Image || g.RV != o.RV {
+				return fail("at resourceVersion %d etcd held %s with image %s at rv %d, the list %s at rv %d", rv, name, o.Image, o.RV, g.Image, g.RV)
+			}
+		}
+		for name := range got {
+			if _, ok := want[name]; !ok {
+				return fail("the list at resourceVersion %d held %s, which etcd did not hold then", rv, name)
+			}
+		}
+	}
+	return nil
+}
+
+// Write saves the history, what etcd persisted, the failures and, when the
+// operations were not linearizable, porcupine's visualisation of them.
+func (r *Report) Write(dir string, h Recorded, persisted Persisted) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, v := range map[string]any{"history.json": h, "etcd-history.json": persisted, "failures.json": r.Failures} {
+		if err := writeJSON(filepath.Join(dir, name), v); err != nil {
+			return err
+		}
+	}
+	if len(r.failedKeys) > 0 {
+		return porcupine.VisualizePath(objectModel, r.linearization, filepath.Join(dir, "history.html"))
+	}
+	return nil
+}

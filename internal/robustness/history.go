@@ -1,0 +1,186 @@
+// Package robustness records what clients of the server saw (operations on
+// a few hot keys, lists, watch streams) with call and return times, and
+// checks the record against a model of one object with porcupine and
+// against the history etcd persisted, as etcd's robustness suite checks
+// etcd itself.
+package robustness
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"sync"
+	"time"
+)
+
+// OpKind is what an operation on one key does.
+type OpKind string
+
+const (
+	Create OpKind = "create"
+	Get    OpKind = "get"
+	// Update is a PUT with a resourceVersion precondition.
+	Update OpKind = "update"
+	// Replace is a PUT without a resourceVersion: the last writer wins.
+	Replace OpKind = "replace"
+	// Patch is a JSON merge patch of the image.
+	Patch OpKind = "patch"
+	// Delete carries a resourceVersion precondition.
+	Delete OpKind = "delete"
+)
+
+// Result is how an operation ended, as far as the client knows.
+type Result string
+
+const (
+	OK            Result = "ok"
+	NotFound      Result = "not-found"
+	Conflict      Result = "conflict"
+	AlreadyExists Result = "already-exists"
+	// Unknown is a time-out, a lost connection or a 5xx: the operation may
+	// or may not have taken effect.
+	Unknown Result = "unknown"
+)
+
+// Object is the part of a CronTab the checks compare: every write sets a
+// unique image, so an image names the write that made it.
+type Object struct {
+	Name    string            `json:"name"`
+	Image   string            `json:"image,omitempty"`
+	RV      int64             `json:"rv,omitempty"`
+	Labels  map[string]string `json:"labels,omitempty"`
+	Suspend bool              `json:"suspend,omitempty"`
+}
+
+// Operation is one call on one key.
+type Operation struct {
+	Client int    `json:"client"`
+	Kind   OpKind `json:"kind"`
+	Key    string `json:"key"`
+	// Image is what a create, update, replace or patch writes.
+	Image string `json:"image,omitempty"`
+	// Precondition is the resourceVersion an update or delete requires.
+	Precondition int64 `json:"precondition,omitempty"`
+	Result       Result `json:"result"`
+	// Output is the object a successful call returned.
+	Output Object `json:"output"`
+	Error  string `json:"error,omitempty"`
+	// Call and Return are nanoseconds since the recording began.
+	Call   int64 `json:"call"`
+	Return int64 `json:"return"`
+	// Via names the replica and encoding the call went through.
+	Via string `json:"via,omitempty"`
+}
+
+func (o Operation) write() bool { return o.Kind != Get }
+
+// List is one list call, all its pages.
+type List struct {
+	Client int `json:"client"`
+	// ResourceVersion and Match are what the client asked for.
+	ResourceVersion string `json:"resourceVersion"`
+	Match           string `json:"match,omitempty"`
+	Limit           int64  `json:"limit,omitempty"`
+	Pages           []Page `json:"pages"`
+	// Complete is set when the last page had no continue token.
+	Complete bool  `json:"complete"`
+	Call            int64  `json:"call"`
+	Return          int64  `json:"return"`
+	Via             string `json:"via,omitempty"`
+}
+
+// Page is what one list response held.
+type Page struct {
+	RV    int64    `json:"rv"`
+	Items []Object `json:"items"`
+}
+
+// WatchSession is one watch stream: how it began, what it delivered and
+// how it ended. A watcher's next session resumes where this one left off.
+type WatchSession struct {
+	Watcher int    `json:"watcher"`
+	Session int    `json:"session"`
+	Label   string `json:"labelSelector,omitempty"`
+	Field   string `json:"fieldSelector,omitempty"`
+	// From is the resourceVersion the watch began after; with
+	// InitialEvents it is empty and the initial-events-end bookmark
+	// names the resourceVersion of the initial state.
+	From          int64        `json:"from,omitempty"`
+	InitialEvents bool         `json:"initialEvents,omitempty"`
+	Events        []WatchEvent `json:"events"`
+	// End is "gone" (410), "closed", "error: ..." or "stopped" (by the
+	// recorder, after the last write was due).
+	End string `json:"end"`
+	Via string `json:"via,omitempty"`
+}
+
+// Watch event types, as the API names them, and the bookmark that ends
+// the initial events of a watch with sendInitialEvents.
+const (
+	Added       = "ADDED"
+	Modified    = "MODIFIED"
+	Deleted     = "DELETED"
+	Bookmark    = "BOOKMARK"
+	InitialsEnd = "BOOKMARK(initial-events-end)"
+)
+
+// WatchEvent is one delivered event.
+type WatchEvent struct {
+	Type   string `json:"type"`
+	Object Object `json:"object"`
+}
+
+// Recorded is everything the clients saw.
+type Recorded struct {
+	Ops     []Operation    `json:"operations"`
+	Lists   []List         `json:"lists"`
+	Watches []WatchSession `json:"watches"`
+}
+
+// History records concurrently, timing calls by one clock.
+type History struct {
+	start time.Time
+
+	mu       sync.Mutex
+	recorded Recorded
+}
+
+// NewHistory starts the clock the calls are timed by.
+func NewHistory() *History { return &History{start: time.Now()} }
+
+// Now is the time since the recording began, in nanoseconds.
+func (h *History) Now() int64 { return int64(time.Since(h.start)) }
+
+func (h *History) addOp(o Operation) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.recorded.Ops = append(h.recorded.Ops, o)
+}
+
+func (h *History) addList(l List) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.recorded.Lists = append(h.recorded.Lists, l)
+}
+
+func (h *History) addWatch(w WatchSession) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.recorded.Watches = append(h.recorded.Watches, w)
+}
+
+// Recorded copies what is recorded so far.
+func (h *History) Recorded() Recorded {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.recorded
+	return Recorded{Ops: slices.Clone(r.Ops), Lists: slices.Clone(r.Lists), Watches: slices.Clone(r.Watches)}
+}
+
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
