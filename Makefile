@@ -10,7 +10,7 @@ OUTPUT := _output
 CGO_ENABLED ?= 0
 export CGO_ENABLED
 
-.PHONY: all build run test test-unit test-integration gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-restore ha-down test-faults bench-overload backup restore etcd-tools etcd-status etcd-defrag etcd-recover-space
+.PHONY: all build run test test-unit test-integration gotest fuzz verify codegen tools image conformance bench-scale demo demo-up demo-down bench ha-up ha-restore ha-down test-faults test-robustness bench-overload backup restore etcd-tools etcd-status etcd-defrag etcd-recover-space
 
 all: build
 
@@ -113,6 +113,10 @@ ha-down: ## stop the HA topology and remove .local/ha
 
 test-faults: tools ## the fault suite, long form (the short form runs in make test)
 	$(GO) test -count=1 -timeout 30m -v ./test/faults -full
+
+SEED ?= 0
+test-robustness: tools ## the consistency check under faults, long form (SEED=n repeats a run; the short form runs in make test)
+	$(GO) test -count=1 -timeout 40m -v ./test/robustness -long -seed $(SEED)
 
 FUZZTIME ?= 15s
 fuzz: ## fuzz decode + convert + validate of every kind (FUZZTIME=15s; longer by hand)

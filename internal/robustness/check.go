@@ -152,11 +152,16 @@ func onKey(ops []Operation, key string) []Operation {
 	return part
 }
 
-// minimize drops operations one at a time while the rest still fails the
-// check, within budget: the smallest failing sub-history it finds.
+// minimize drops reads one at a time while the rest still fails the
+// check, within budget: the smallest failing sub-history it finds. Only
+// reads: dropping one only lifts a constraint, while dropping a write can
+// make a history fail that did not.
 func minimize(ops []Operation, budget time.Duration) []Operation {
 	deadline := time.Now().Add(budget)
 	for i := len(ops) - 1; i >= 0 && time.Now().Before(deadline); i-- {
+		if ops[i].write() {
+			continue
+		}
 		candidate := append(append([]Operation(nil), ops[:i]...), ops[i+1:]...)
 		if !porcupine.CheckOperations(objectModel, toPorcupine(candidate)) {
 			ops = candidate

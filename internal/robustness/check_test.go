@@ -40,7 +40,7 @@ func correct() Recorded {
 			op(1, Get, "", 0, OK, a("a2", 11), 55, 60),
 			// A patch that timed out and that etcd does not hold.
 			op(2, Patch, "a7", 0, Unknown, a("", 0), 56, 58),
-			op(0, Delete, "", 13, OK, a("a3", 13), 80, 90),
+			op(0, Delete, "", 13, OK, a("", 0), 80, 90),
 			op(1, Get, "", 0, NotFound, a("", 0), 95, 99),
 		},
 		Lists: []List{
@@ -61,7 +61,7 @@ func correct() Recorded {
 			{Watcher: 1, InitialEvents: true, Label: "color=red", End: "stopped", Events: []WatchEvent{
 				{Type: Added, Object: Object{Name: "b", Image: "b1", RV: 12}},
 				{Type: InitialsEnd, Object: Object{RV: 13}},
-				{Type: Deleted, Object: Object{Name: "b", Image: "b2", RV: 15}},
+				{Type: Deleted, Object: Object{Name: "b", Image: "b1", RV: 15}},
 			}},
 		},
 	}

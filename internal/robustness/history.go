@@ -148,6 +148,16 @@ type History struct {
 // NewHistory starts the clock the calls are timed by.
 func NewHistory() *History { return &History{start: time.Now()} }
 
+// Fork is another history on the same clock: one whose calls are checked
+// apart, and together with this one by Merge.
+func (h *History) Fork() *History { return &History{start: h.start} }
+
+// Merge is both records in one.
+func (r Recorded) Merge(o Recorded) Recorded {
+	return Recorded{Ops: append(slices.Clone(r.Ops), o.Ops...), Lists: append(slices.Clone(r.Lists), o.Lists...),
+		Watches: append(slices.Clone(r.Watches), o.Watches...)}
+}
+
 // Now is the time since the recording began, in nanoseconds.
 func (h *History) Now() int64 { return int64(time.Since(h.start)) }
 

@@ -115,7 +115,7 @@ func step(s state, op Operation) (bool, any) {
 			return unchanged()
 		case op.Result == Conflict && s.Exists && s.RV != op.Precondition:
 			return unchanged()
-		case op.Result == OK && s.Exists && s.RV == op.Precondition && op.Output.Image == s.Image:
+		case op.Result == OK && s.Exists && s.RV == op.Precondition:
 			return true, state{RV: s.RV}
 		}
 	}

@@ -100,10 +100,10 @@ func (p Persisted) Events(after int64, sel Selector) ([]WatchEvent, error) {
 		case is:
 			events = append(events, WatchEvent{Type: Added, Object: obj})
 		case was:
-			if s.Deleted {
-				obj = *s.Prev
-				obj.RV = s.Rev
-			}
+			// Deleted or left the selection: the last content it had in the
+			// selection, at the revision it went.
+			obj = *s.Prev
+			obj.RV = s.Rev
 			events = append(events, WatchEvent{Type: Deleted, Object: obj})
 		}
 	}

@@ -41,12 +41,11 @@ func resolve(ops []Operation, persisted Persisted) []Operation {
 		case Get:
 			continue
 		case Delete:
-			s, ok := deletedVersion[op.Precondition]
-			if !ok {
+			if _, ok := deletedVersion[op.Precondition]; !ok {
 				continue // nothing of it persisted: it was not applied
 			}
 			delete(deletedVersion, op.Precondition)
-			op.Result, op.Output = OK, *s.Prev
+			op.Result = OK
 		default:
 			s, ok := written[op.Image]
 			if !ok {

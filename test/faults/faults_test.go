@@ -4,17 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
 	"github.com/example/extension-apiserver/internal/testutil"
@@ -221,59 +216,19 @@ func checkCronTabLedger(t *testing.T, l *ledger, replicas []clientset.Interface,
 	return lost, inDoubt
 }
 
-// startHA builds this tree's server and starts the HA topology, stopped
-// when the test ends, with replicaArgs as extra flags of both replicas; it
-// returns a clientset per replica.
 // etcdClient reaches the topology's etcd over its mutual TLS.
-func etcdClient(t *testing.T, ha *localcluster.HA) *clientv3.Client {
-	t.Helper()
-	config, err := ha.EtcdClientConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	etcd, err := clientv3.New(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return etcd
-}
+func etcdClient(t *testing.T, ha *localcluster.HA) *clientv3.Client { return testutil.EtcdClient(t, ha) }
 
+// startHA starts the HA topology, stopped when the test ends, with
+// replicaArgs as extra flags of both replicas; it returns a clientset per
+// replica (the deprecation warnings of v1alpha1 seeding are tested
+// elsewhere).
 func startHA(t *testing.T, replicaArgs ...string) (*localcluster.HA, []clientset.Interface) {
 	t.Helper()
-	root, _ := filepath.Abs("../..")
-	binDir := t.TempDir()
-	for _, tool := range []string{"etcd", "etcdutl"} {
-		if err := os.Symlink(filepath.Join(root, "_output", "bin", tool), filepath.Join(binDir, tool)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "extension-apiserver"), "./cmd/extension-apiserver")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the server: %v\n%s", err, out)
-	}
-	dir := t.TempDir()
-	ctx := context.Background()
-	ha, err := localcluster.HAUp(ctx, dir, binDir, t.Logf, replicaArgs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = localcluster.HADown(dir) })
-
+	ha := testutil.StartHA(t, replicaArgs...)
 	var replicas []clientset.Interface
 	for _, r := range ha.Replicas {
-		config, err := clientcmd.BuildConfigFromFlags("", r.Kubeconfig)
-		if err != nil {
-			t.Fatal(err)
-		}
-		config.Timeout = 15 * time.Second
-		// client-go's default of 5 requests per second would be the
-		// writers' limit; the deprecation warnings of v1alpha1 seeding are
-		// tested elsewhere.
-		config.QPS, config.Burst = 50, 100
-		config.WarningHandler = rest.NoWarnings{}
-		replicas = append(replicas, clientset.NewForConfigOrDie(config))
+		replicas = append(replicas, clientset.NewForConfigOrDie(testutil.ReplicaConfig(t, r)))
 	}
-
 	return ha, replicas
 }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/features"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
+	"k8s.io/apiserver/pkg/storage/cacher/consistency"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	basecompatibility "k8s.io/component-base/compatibility"
 	baseversion "k8s.io/component-base/version"
@@ -138,6 +139,11 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"Version each API group is written to etcd in, as group=version pairs. Every served version is read from the same data. "+
 			"Defaults: "+strings.Join(defaultStorageVersionPairs(), ","))
 	o.StorageMigration.AddFlags(fs)
+	// k8s.io/apiserver compares each watch cache with etcd this often and
+	// counts mismatches in apiserver_storage_consistency_checks_total; a
+	// short period lets a test see the checks within its run.
+	fs.DurationVar(&consistency.CheckPeriod, "watch-cache-consistency-check-period", consistency.CheckPeriod,
+		"How often each watch cache is compared with etcd (apiserver_storage_consistency_checks_total{status=\"failure\"} counts mismatches).")
 }
 
 func defaultStorageVersionPairs() []string {

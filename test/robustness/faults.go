@@ -1,0 +1,138 @@
+package robustness
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/example/extension-apiserver/internal/localcluster"
+	rob "github.com/example/extension-apiserver/internal/robustness"
+	"github.com/example/extension-apiserver/internal/testutil"
+)
+
+// faults injects each fault and holds it until its effect is seen: calls
+// through the other replica answered, calls through the faulty one of
+// unknown outcome, another etcd member leading.
+type faults struct {
+	t      *testing.T
+	ha     *localcluster.HA
+	etcd   *clientv3.Client
+	rec    *rob.Recorder
+	stored *rob.EtcdRecorder
+	cutOff *partition
+}
+
+type fault struct {
+	name   string
+	inject func()
+}
+
+func (f *faults) all() []fault {
+	r0, r1 := f.ha.Replicas[0], f.ha.Replicas[1]
+	return []fault{
+		{"compact etcd at the latest revision", func() {
+			rev := f.stored.Progress()
+			if _, err := f.etcd.Compact(context.Background(), rev); err != nil {
+				f.t.Fatal(err)
+			}
+		}},
+		{"kill -9 " + r0.Name + " (its watch cache starts again)", func() {
+			f.kill(r0)
+			f.answered(r1.Name, 20)
+			f.restartReplica(r0)
+		}},
+		{"SIGSTOP " + r1.Name, func() {
+			f.ha.Pause(r1)
+			f.unknown(r1.Name, 2)
+			f.ha.Resume(r1)
+		}},
+		{"cut " + r1.Name + " off from etcd", func() {
+			f.cutOff.cut()
+			f.unknown(r1.Name, 2)
+			f.answered(r0.Name, 20)
+			f.cutOff.heal()
+		}},
+		{"kill -9 the etcd leader", func() {
+			m := f.leader()
+			f.kill(m)
+			f.newLeader(m)
+			if err := f.ha.Start(m); err != nil {
+				f.t.Fatal(err)
+			}
+		}},
+		{"SIGSTOP the etcd leader until another leads", func() {
+			m := f.leader()
+			f.ha.Pause(m)
+			f.newLeader(m)
+			f.ha.Resume(m)
+		}},
+	}
+}
+
+func (f *faults) kill(p *localcluster.Process) {
+	if err := f.ha.Kill(p); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *faults) restartReplica(r *localcluster.Process) {
+	if err := f.ha.Start(r); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.ha.WaitReady(context.Background(), r); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// flowing waits until writes are answered again, through either replica.
+func (f *faults) flowing() { f.answered("", 20) }
+
+// answered waits for n more answered calls through the endpoints of prefix.
+func (f *faults) answered(prefix string, n int) {
+	before, _ := f.rec.Outcomes(prefix)
+	testutil.WaitFor(f.t, time.Minute, fmt.Sprintf("%d more calls answered through %q", n, prefix), func(context.Context) (bool, error) {
+		now, _ := f.rec.Outcomes(prefix)
+		return now >= before+n, nil
+	})
+}
+
+// unknown waits for n more calls of unknown outcome through prefix's endpoints.
+func (f *faults) unknown(prefix string, n int) {
+	_, before := f.rec.Outcomes(prefix)
+	testutil.WaitFor(f.t, time.Minute, fmt.Sprintf("%d calls through %q to time out", n, prefix), func(context.Context) (bool, error) {
+		_, now := f.rec.Outcomes(prefix)
+		return now >= before+n, nil
+	})
+}
+
+// currentLeader is the member that says it leads, if one does now.
+func (f *faults) currentLeader() *localcluster.Process {
+	for _, m := range f.ha.Members {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		status, err := f.etcd.Status(ctx, m.URL)
+		cancel()
+		if err == nil && status.Leader == status.Header.MemberId {
+			return m
+		}
+	}
+	return nil
+}
+
+func (f *faults) leader() *localcluster.Process {
+	var m *localcluster.Process
+	testutil.WaitFor(f.t, time.Minute, "an etcd leader", func(context.Context) (bool, error) {
+		m = f.currentLeader()
+		return m != nil, nil
+	})
+	return m
+}
+
+func (f *faults) newLeader(old *localcluster.Process) {
+	testutil.WaitFor(f.t, time.Minute, "another etcd member to lead", func(context.Context) (bool, error) {
+		m := f.currentLeader()
+		return m != nil && m != old, nil
+	})
+}

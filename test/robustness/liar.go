@@ -1,0 +1,146 @@
+package robustness
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// liar is a proxy between a client and a replica that breaks one
+// guarantee the way a buggy cache would: it drops one event of the first
+// watch stream, and answers one get from a stale copy. Nothing in the
+// server knows of it; the checker must find what it did.
+type liar struct {
+	*httptest.Server
+
+	mu sync.Mutex
+	// droppedEvent is the event line it dropped; staleGet the answer it
+	// served again after the object had changed.
+	droppedEvent, staleGet string
+	watchesSeen            int
+	firstGet               map[string]firstAnswer
+}
+
+type firstAnswer struct {
+	body []byte
+	at   time.Time
+}
+
+// staleAfter is how old a copy must be to be served again: older than
+// many acknowledged writes, so that serving it is a stale read.
+const staleAfter = 2 * time.Second
+
+// dropAfter is how many events of the first watch pass before one is dropped.
+const dropAfter = 3
+
+func startLiar(t *testing.T, upstream *rest.Config) *liar {
+	t.Helper()
+	target, err := url.Parse(upstream.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport, err := rest.TransportFor(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &liar{firstGet: map[string]firstAnswer{}}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = transport
+	proxy.FlushInterval = -1 // watch events pass as they come
+	proxy.ModifyResponse = l.modify
+	l.Server = httptest.NewTLSServer(proxy)
+	t.Cleanup(l.Close)
+	return l
+}
+
+func (l *liar) modify(resp *http.Response) error {
+	req := resp.Request
+	if req.Method != http.MethodGet || resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	if req.URL.Query().Get("watch") == "true" {
+		l.mu.Lock()
+		l.watchesSeen++
+		first := l.watchesSeen == 1
+		l.mu.Unlock()
+		if first {
+			resp.Body = &droppingBody{ReadCloser: resp.Body, lines: bufio.NewReader(resp.Body), l: l}
+		}
+		return nil
+	}
+	if !strings.Contains(req.URL.Path, "/crontabs/") {
+		return nil // a list
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	_ = resp.Body.Close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	old, seen := l.firstGet[req.URL.Path]
+	switch {
+	case !seen:
+		l.firstGet[req.URL.Path] = firstAnswer{body, time.Now()}
+	case l.staleGet == "" && !bytes.Equal(old.body, body) && time.Since(old.at) > staleAfter:
+		l.staleGet, body = req.URL.Path, old.body
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return nil
+}
+
+// droppingBody passes a JSON watch stream (one event per line) and drops
+// the event after dropAfter events.
+type droppingBody struct {
+	io.ReadCloser
+	lines   *bufio.Reader
+	pending []byte
+	events  int
+	l       *liar
+}
+
+func (b *droppingBody) Read(p []byte) (int, error) {
+	for len(b.pending) == 0 {
+		line, err := b.lines.ReadBytes('\n')
+		if len(line) > 0 && !bytes.Contains(line, []byte(`"type":"BOOKMARK"`)) {
+			b.events++
+			if b.events == dropAfter+1 {
+				b.l.mu.Lock()
+				b.l.droppedEvent = string(bytes.TrimSpace(line))
+				b.l.mu.Unlock()
+				line = nil
+			}
+		}
+		b.pending = line
+		if err != nil && len(b.pending) == 0 {
+			return 0, err
+		}
+	}
+	n := copy(p, b.pending)
+	b.pending = b.pending[n:]
+	return n, nil
+}
+
+func (l *liar) lies() (droppedEvent, staleGet string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.droppedEvent, l.staleGet
+}
+
+// config is a JSON client configuration through the liar.
+func (l *liar) config() *rest.Config {
+	return &rest.Config{Host: l.URL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}, QPS: 50, Burst: 100,
+		ContentConfig: rest.ContentConfig{ContentType: "application/json"}}
+}

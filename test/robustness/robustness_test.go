@@ -1,0 +1,241 @@
+// Package robustness records what clients of both replicas see while etcd
+// members and replicas are killed, paused and cut off, and checks the
+// history for linearizability and every watch stream against etcd's own
+// history (internal/robustness).
+package robustness
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/example/extension-apiserver/internal/localcluster"
+	rob "github.com/example/extension-apiserver/internal/robustness"
+	"github.com/example/extension-apiserver/internal/testutil"
+	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
+)
+
+var (
+	long = flag.Bool("long", false, "the long form (make test-robustness): more keys, clients and watchers, every fault three times")
+	seed = flag.Uint64("seed", 0, "seed of the clients' choices and of the faults' order; 0 picks one (printed)")
+)
+
+func TestConsistencyUnderFaults(t *testing.T) {
+	s := *seed
+	if s == 0 {
+		s = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d (again: go test ./test/robustness -run %s -seed %d)", s, t.Name(), s)
+	rng := rand.New(rand.NewPCG(s, 0))
+	keys, rounds := 3, 1
+	if *long {
+		keys, rounds = 8, 3
+	}
+
+	// The replicas never compact etcd themselves (the test compacts as a
+	// fault) and compare their watch caches with etcd every 5 s.
+	ha := testutil.StartHA(t, "--etcd-compaction-interval=0", "--watch-cache-consistency-check-period=5s")
+	etcd := testutil.EtcdClient(t, ha)
+	cutOff := cutOffFromEtcd(t, ha, ha.Replicas[1])
+	ctx := context.Background()
+
+	// etcd's own history of the CronTabs, from now on.
+	now, err := etcd.Get(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordCtx, stopRecording := context.WithCancel(ctx)
+	defer stopRecording()
+	prefix := "/extension-apiserver/stable.example.com/crontabs/" + rob.Namespace + "/"
+	stored := rob.RecordEtcd(recordCtx, etcd, prefix, now.Header.Revision, rob.DecodeStored)
+
+	var names []string
+	for i := range keys {
+		names = append(names, fmt.Sprintf("k%d", i))
+	}
+	history := rob.NewHistory()
+	rec := rob.NewRecorder(history, names)
+	endpoints := endpointsOf(t, ha)
+	clientCtx, stopClients := context.WithCancel(ctx)
+	watchCtx, stopWatchers := context.WithCancel(ctx)
+	defer stopClients()
+	defer stopWatchers()
+	var clients, watchers sync.WaitGroup
+	for i := range len(endpoints) * (1 + rounds/2) {
+		clientRNG := rand.New(rand.NewPCG(s, uint64(i+1)))
+		clients.Go(func() { rec.Run(clientCtx, i, endpoints[i%len(endpoints)], clientRNG) })
+	}
+	watchSpecs := []rob.WatchSpec{
+		{}, {InitialEvents: true},
+		{Label: rob.ColorLabel + "=red", InitialEvents: true}, {Field: "spec.suspend=true"},
+	}
+	for i, spec := range watchSpecs {
+		for j := range rounds {
+			ep := endpoints[(i+j)%len(endpoints)]
+			watchers.Go(func() { rec.Watch(watchCtx, i*rounds+j, ep, spec) })
+		}
+	}
+
+	// The same reads and one watch through a proxy that lies once each.
+	liar := startLiar(t, testutil.ReplicaConfig(t, ha.Replicas[0]))
+	lied := rob.NewRecorder(history.Fork(), names)
+	liarEndpoint := rob.Endpoint{Name: "liar", Client: clientset.NewForConfigOrDie(liar.config())}
+	liarRNG := rand.New(rand.NewPCG(s, 1000))
+	clients.Go(func() { lied.Read(clientCtx, 100, liarEndpoint, liarRNG) })
+	watchers.Go(func() { lied.Watch(watchCtx, 100, liarEndpoint, rob.WatchSpec{}) })
+
+	f := &faults{t: t, ha: ha, etcd: etcd, rec: rec, stored: stored, cutOff: cutOff}
+	f.flowing()
+	var injected []string
+	for range rounds {
+		for _, i := range rng.Perm(len(f.all())) {
+			fault := f.all()[i]
+			began := time.Now()
+			fault.inject()
+			f.flowing()
+			injected = append(injected, fmt.Sprintf("%s (writes flowing %.1fs after it began)", fault.name, time.Since(began).Seconds()))
+		}
+	}
+	stopClients()
+	clients.Wait()
+
+	// Everything written is in etcd's history; then every watcher must
+	// deliver it before it is stopped.
+	last, err := etcd.Get(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caughtUpCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := stored.CaughtUp(caughtUpCtx, etcd, last.Header.Revision); err != nil {
+		t.Fatal(err)
+	}
+	persisted, err := stored.Persisted()
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, time.Minute, "every watcher to deliver the last write", func(context.Context) (bool, error) {
+		ok, behind := rec.WatchersCaughtUp(persisted)
+		if !ok {
+			t.Log(behind)
+		}
+		return ok, nil
+	})
+	stopWatchers()
+	watchers.Wait()
+
+	recorded := history.Recorded()
+	report := rob.Check(recorded, persisted, 2*time.Minute)
+	t.Logf("checked: %d operations (%d of unknown outcome resolved from etcd, %d not applied), %d lists, %d watch streams with %d events, against %d writes etcd persisted; porcupine took %s",
+		report.Operations, report.Resolved, report.Dropped, report.Lists, report.WatchSessions, report.WatchEvents, report.PersistedWrites, report.PorcupineTime.Round(time.Millisecond))
+	t.Logf("calls of unknown outcome by error: %v", rec.Errors())
+	for _, in := range injected {
+		t.Log("fault: " + in)
+	}
+	if len(report.Failures) > 0 {
+		dir := artifacts(t, "history")
+		for _, failure := range report.Failures {
+			t.Error(failure)
+		}
+		if err := report.Write(dir, recorded, persisted); err != nil {
+			t.Error(err)
+		}
+		t.Errorf("the history and its failures are in %s", dir)
+	}
+	checkCacheConsistency(t, ha)
+
+	// The checker caught what the lying proxy did.
+	droppedEvent, staleGet := liar.lies()
+	if droppedEvent == "" || staleGet == "" {
+		t.Fatalf("the liar did not get to lie: dropped event %q, stale get of %q", droppedEvent, staleGet)
+	}
+	withLies := rob.Check(recorded.Merge(lied.History.Recorded()), persisted, 2*time.Minute)
+	var caughtWatch, caughtRead bool
+	for _, failure := range withLies.Failures {
+		caughtWatch = caughtWatch || failure.Kind == "watch" && strings.Contains(failure.Detail, "via liar")
+		caughtRead = caughtRead || failure.Kind == "linearizability"
+	}
+	if !caughtWatch || !caughtRead {
+		t.Errorf("the checker missed a lie: the dropped watch event %v (%s), the stale read %v (%s); it found %v",
+			caughtWatch, droppedEvent, caughtRead, staleGet, withLies.Failures)
+		_ = withLies.Write(artifacts(t, "liar"), recorded.Merge(lied.History.Recorded()), persisted)
+	}
+	t.Logf("the lying proxy dropped a watch event and served a stale get; the checker caught both: %v", withLies.Failures)
+}
+
+// endpointsOf is each replica in JSON and in protobuf.
+func endpointsOf(t *testing.T, ha *localcluster.HA) []rob.Endpoint {
+	var endpoints []rob.Endpoint
+	for _, r := range ha.Replicas {
+		for _, contentType := range []string{"application/json", "application/vnd.kubernetes.protobuf"} {
+			config := testutil.ReplicaConfig(t, r)
+			config.ContentType = contentType
+			config.AcceptContentTypes = contentType
+			name := r.Name + "/" + strings.TrimPrefix(contentType, "application/")
+			endpoints = append(endpoints, rob.Endpoint{Name: name, Client: clientset.NewForConfigOrDie(config)})
+		}
+	}
+	return endpoints
+}
+
+// artifacts is where a failing run leaves its history: _output/robustness.
+func artifacts(t *testing.T, what string) string {
+	dir, _ := filepath.Abs(filepath.Join("..", "..", "_output", "robustness", t.Name()+"-"+what+"-"+time.Now().Format("20060102-150405")))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// checkCacheConsistency: k8s.io/apiserver compared each replica's watch
+// cache of CronTabs with etcd, and never found them apart.
+func checkCacheConsistency(t *testing.T, ha *localcluster.HA) {
+	t.Helper()
+	for _, r := range ha.Replicas {
+		client := clientset.NewForConfigOrDie(testutil.ReplicaConfig(t, r)).Discovery().RESTClient()
+		var success, failure float64
+		testutil.WaitForNoError(t, time.Minute, r.Name+"'s watch cache consistency check", func(ctx context.Context) error {
+			var err error
+			success, failure, err = consistencyChecks(ctx, client)
+			if err == nil && success == 0 {
+				err = fmt.Errorf("no check has passed yet")
+			}
+			return err
+		})
+		if failure != 0 {
+			t.Errorf("%s: %v watch cache consistency checks of crontabs failed (apiserver_storage_consistency_checks_total)", r.Name, failure)
+		}
+		t.Logf("%s: watch cache of crontabs matched etcd in %v checks, failed in %v", r.Name, success, failure)
+	}
+}
+
+func consistencyChecks(ctx context.Context, client rest.Interface) (success, failure float64, err error) {
+	body, err := client.Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.HasPrefix(line, "apiserver_storage_consistency_checks_total{") || !strings.Contains(line, `resource="crontabs"`) {
+			continue
+		}
+		var v float64
+		fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &v)
+		switch {
+		case strings.Contains(line, `status="success"`):
+			success += v
+		case strings.Contains(line, `status="failure"`):
+			failure += v
+		}
+	}
+	return success, failure, nil
+}
+
