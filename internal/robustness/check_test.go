@@ -81,7 +81,7 @@ func TestCorrectHistoryPasses(t *testing.T) {
 func TestCheckerCatchesHandMadeAnomalies(t *testing.T) {
 	cases := []struct {
 		name  string
-		break_ func(h *Recorded)
+		spoil func(h *Recorded)
 		want  string // kind: start of the detail
 	}{
 		{"stale read: a get after an acknowledged update returns the old value", func(h *Recorded) {
@@ -135,7 +135,7 @@ func TestCheckerCatchesHandMadeAnomalies(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			h := correct()
-			c.break_(&h)
+			c.spoil(&h)
 			r := Check(h, persisted, time.Minute)
 			var found bool
 			for _, f := range r.Failures {

@@ -60,7 +60,7 @@ type Operation struct {
 	// Image is what a create, update, replace or patch writes.
 	Image string `json:"image,omitempty"`
 	// Precondition is the resourceVersion an update or delete requires.
-	Precondition int64 `json:"precondition,omitempty"`
+	Precondition int64  `json:"precondition,omitempty"`
 	Result       Result `json:"result"`
 	// Output is the object a successful call returned.
 	Output Object `json:"output"`
@@ -83,10 +83,10 @@ type List struct {
 	Limit           int64  `json:"limit,omitempty"`
 	Pages           []Page `json:"pages"`
 	// Complete is set when the last page had no continue token.
-	Complete bool  `json:"complete"`
-	Call            int64  `json:"call"`
-	Return          int64  `json:"return"`
-	Via             string `json:"via,omitempty"`
+	Complete bool   `json:"complete"`
+	Call     int64  `json:"call"`
+	Return   int64  `json:"return"`
+	Via      string `json:"via,omitempty"`
 }
 
 // Page is what one list response held.

@@ -25,7 +25,7 @@ import (
 func TestDefragmentationUnderLoad(t *testing.T) {
 	ha, replicas := startHA(t)
 	ctx := context.Background()
-	etcd := etcdClient(t, ha)
+	etcd := testutil.EtcdClient(t, ha)
 	defer etcd.Close()
 
 	// Free pages for defragmentation to give back: objects written, then

@@ -34,7 +34,7 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 	l, watchers := running.ledger, running.watchers
 
 	// Faults, one after another, while the writers run.
-	etcd := etcdClient(t, ha)
+	etcd := testutil.EtcdClient(t, ha)
 	defer etcd.Close()
 	// currentLeader is the member that says it leads, if one does now.
 	currentLeader := func() *localcluster.Process {
@@ -215,9 +215,6 @@ func checkCronTabLedger(t *testing.T, l *ledger, replicas []clientset.Interface,
 	}
 	return lost, inDoubt
 }
-
-// etcdClient reaches the topology's etcd over its mutual TLS.
-func etcdClient(t *testing.T, ha *localcluster.HA) *clientv3.Client { return testutil.EtcdClient(t, ha) }
 
 // startHA starts the HA topology, stopped when the test ends, with
 // replicaArgs as extra flags of both replicas; it returns a clientset per

@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
+	"github.com/example/extension-apiserver/internal/testutil"
 	"github.com/example/extension-apiserver/pkg/apis/wardle"
 	wardlev1alpha1 "github.com/example/extension-apiserver/pkg/apis/wardle/v1alpha1"
 	"github.com/example/extension-apiserver/pkg/apiserver"
@@ -47,7 +48,7 @@ func TestRollingStorageChange(t *testing.T) {
 	ha, replicas := startHA(t, "--storage-versions=wardle.example.com=v1alpha1", "--storage-media-type=application/json",
 		"--storage-migration-qps="+qps, "--storage-migration-lease-duration=3s")
 	ctx := context.Background()
-	etcd := etcdClient(t, ha)
+	etcd := testutil.EtcdClient(t, ha)
 	defer etcd.Close()
 
 	seedFlunders(t, replicas[0], seeded)

@@ -238,4 +238,3 @@ func consistencyChecks(ctx context.Context, client rest.Interface) (success, fai
 	}
 	return success, failure, nil
 }
-
