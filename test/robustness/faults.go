@@ -23,6 +23,7 @@ type faults struct {
 	rec    *rob.Recorder
 	stored *rob.EtcdRecorder
 	cutOff *partition
+	peers  *peerNetwork
 }
 
 type fault struct {
@@ -54,6 +55,21 @@ func (f *faults) all() []fault {
 			f.unknown(r1.Name, 2)
 			f.answered(r0.Name, 20)
 			f.cutOff.heal()
+		}},
+		{"cut the etcd leader off from its peers", func() {
+			m := f.leader()
+			f.peers.isolate(m.Name)
+			f.newLeader(m)
+			f.answered("", 20)
+			f.peers.heal()
+			waitMemberHealthy(f.t, f.ha, m)
+		}},
+		{"cut an etcd follower off from its peers", func() {
+			m := f.follower()
+			f.peers.isolate(m.Name)
+			f.answered("", 20)
+			f.peers.heal()
+			waitMemberHealthy(f.t, f.ha, m)
 		}},
 		{"kill -9 the etcd leader", func() {
 			m := f.leader()
@@ -128,6 +144,16 @@ func (f *faults) leader() *localcluster.Process {
 		return m != nil, nil
 	})
 	return m
+}
+
+func (f *faults) follower() *localcluster.Process {
+	l := f.leader()
+	for _, m := range f.ha.Members {
+		if m != l {
+			return m
+		}
+	}
+	return nil
 }
 
 func (f *faults) newLeader(old *localcluster.Process) {

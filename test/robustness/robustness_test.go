@@ -45,6 +45,7 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	// fault) and compare their watch caches with etcd every 5 s.
 	ha := testutil.StartHA(t, "--etcd-compaction-interval=0", "--watch-cache-consistency-check-period=5s")
 	etcd := testutil.EtcdClient(t, ha)
+	peers := routePeersThroughProxies(t, ha)
 	cutOff := cutOffFromEtcd(t, ha, ha.Replicas[1])
 	ctx := context.Background()
 
@@ -93,7 +94,7 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	clients.Go(func() { lied.Read(clientCtx, 100, liarEndpoint, liarRNG) })
 	watchers.Go(func() { lied.Watch(watchCtx, 100, liarEndpoint, rob.WatchSpec{}) })
 
-	f := &faults{t: t, ha: ha, etcd: etcd, rec: rec, stored: stored, cutOff: cutOff}
+	f := &faults{t: t, ha: ha, etcd: etcd, rec: rec, stored: stored, cutOff: cutOff, peers: peers}
 	f.flowing()
 	var injected []string
 	for range rounds {
