@@ -199,4 +199,3 @@ func (p *peerProxy) copy(dst io.Writer, src io.Reader, from string) {
 		}
 	}
 }
-
