@@ -26,6 +26,8 @@ type Report struct {
 	// Resolved counts operations of unknown outcome that etcd's history
 	// showed applied; Dropped those it showed were not (and unknown reads).
 	Resolved, Dropped int
+	// Rewrites are the writes of the server's own storage migration.
+	Rewrites int
 	// PorcupineTime is how long the linearizability check took.
 	PorcupineTime time.Duration
 	Failures      []Failure
@@ -91,7 +93,10 @@ func (r *Report) checkLinearizable(ops []Operation, persisted Persisted, timeout
 		}
 	}
 	for _, op := range resolved {
-		if op.Return == openReturn {
+		switch {
+		case op.Client == Rewriter:
+			r.Rewrites++
+		case op.Return == openReturn:
 			r.Resolved++
 		}
 	}

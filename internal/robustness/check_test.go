@@ -160,6 +160,22 @@ func TestUnknownWritesAreDecidedByEtcdsHistory(t *testing.T) {
 	}
 }
 
+func TestTheServersOwnRewritesAreWritesOfTheirOwn(t *testing.T) {
+	// The storage migration rewrote a2 at 12 as it was; a get saw it.
+	rewritten := append(Persisted(nil), persisted[:2]...)
+	rewritten = append(rewritten, Stored{Rev: 12, Object: Object{Name: "a", Image: "a2", RV: 12}, Prev: &Object{Name: "a", Image: "a2", RV: 11}})
+	h := Recorded{Ops: correct().Ops[:4]}
+	h.Ops = append(h.Ops, Operation{Client: 1, Kind: Get, Key: "a", Result: OK, Output: Object{Name: "a", Image: "a2", RV: 12}, Call: 40, Return: 45})
+	r := Check(h, rewritten, time.Minute)
+	if len(r.Failures) != 0 || r.Rewrites != 1 {
+		t.Errorf("failures %v, rewrites %d; want none and the rewrite counted", r.Failures, r.Rewrites)
+	}
+	// Without the rewrite in etcd, the same get is a read of nothing written.
+	if r := Check(h, persisted[:2], time.Minute); len(r.Failures) == 0 {
+		t.Error("a get of a resourceVersion no write made passed")
+	}
+}
+
 func TestFailingHistoryIsWrittenWithItsVisualisation(t *testing.T) {
 	h := correct()
 	h.Ops[4].Output = Object{Name: "a", Image: "a1", RV: 10}

@@ -1,6 +1,9 @@
 package robustness
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // openReturn is the return time of a write of unknown outcome that was
 // applied: it may have taken effect any time after its call.
@@ -56,5 +59,23 @@ func resolve(ops []Operation, persisted Persisted) []Operation {
 		op.Return = openReturn
 		out = append(out, op)
 	}
-	return out
+	return append(out, rewrites(persisted, keysOf(ops))...)
+}
+
+// Rewriter is the client the model gives the writes no client made: the
+// storage migration's rewrites of an object as it is, in today's encoding.
+const Rewriter = 999
+
+// rewrites are the writes etcd persisted of the clients' keys that left an
+// object's content as it was (no client writes an image twice): made by
+// the server itself, at some time the history does not know.
+func rewrites(persisted Persisted, keys []string) []Operation {
+	var ops []Operation
+	for _, s := range persisted {
+		if !s.Deleted && s.Prev != nil && s.Prev.Image == s.Object.Image && slices.Contains(keys, s.Object.Name) {
+			ops = append(ops, Operation{Client: Rewriter, Kind: Replace, Key: s.Object.Name, Image: s.Object.Image, Result: OK, Output: s.Object,
+				Call: 0, Return: openReturn, Via: "storage migration"})
+		}
+	}
+	return ops
 }

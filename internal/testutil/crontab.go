@@ -15,7 +15,13 @@ import (
 // fails the test when the server refuses it.
 func CreateCronTab(t testing.TB, cs clientset.Interface, name, image string) *stablev1.CronTab {
 	t.Helper()
-	ct, err := cs.StableV1().CronTabs("default").Create(context.Background(), &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: name},
+	return CreateCronTabIn(t, cs, "default", name, image)
+}
+
+// CreateCronTabIn creates a minimal valid CronTab in namespace.
+func CreateCronTabIn(t testing.TB, cs clientset.Interface, namespace, name, image string) *stablev1.CronTab {
+	t.Helper()
+	ct, err := cs.StableV1().CronTabs(namespace).Create(context.Background(), &stablev1.CronTab{ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: stablev1.CronTabSpec{CronSpec: "* * * * *", Image: image, Replicas: ptr.To[int32](1)}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package robustness
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -11,6 +12,8 @@ import (
 	"github.com/example/extension-apiserver/internal/localcluster"
 	rob "github.com/example/extension-apiserver/internal/robustness"
 	"github.com/example/extension-apiserver/internal/testutil"
+	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
+	"github.com/example/extension-apiserver/pkg/storagemigration"
 )
 
 // faults injects each fault and holds it until its effect is seen: calls
@@ -24,6 +27,9 @@ type faults struct {
 	stored *rob.EtcdRecorder
 	cutOff *partition
 	peers  *peerNetwork
+	// protobuf is the storage encoding the replicas write, toggled by the
+	// storage migration fault.
+	protobuf bool
 }
 
 type fault struct {
@@ -56,6 +62,7 @@ func (f *faults) all() []fault {
 			f.answered(r0.Name, 20)
 			f.cutOff.heal()
 		}},
+		{"change the storage encoding: the replicas restart, the migration rewrites objects underneath", f.migrate},
 		{"cut the etcd leader off from its peers", func() {
 			m := f.leader()
 			f.peers.isolate(m.Name)
@@ -86,6 +93,41 @@ func (f *faults) all() []fault {
 			f.ha.Resume(m)
 		}},
 	}
+}
+
+// migrate restarts both replicas, one after the other, writing the other
+// encoding, and waits until the migration has rewritten what was stored in
+// the old one.
+func (f *faults) migrate() {
+	f.protobuf = !f.protobuf
+	mediaType := map[bool]string{false: "application/json", true: "application/vnd.kubernetes.protobuf"}[f.protobuf]
+	for _, r := range f.ha.Replicas {
+		r.SetFlag("storage-media-type", mediaType)
+		if err := f.ha.Terminate(r); err != nil {
+			f.t.Fatal(err)
+		}
+		f.restartReplica(r)
+	}
+	client := clientset.NewForConfigOrDie(testutil.ReplicaConfig(f.t, f.ha.Replicas[0])).Discovery().RESTClient()
+	var last storagemigration.ResourceStatus
+	testutil.WaitFor(f.t, 2*time.Minute, "the storage migration of CronTabs to "+mediaType, func(ctx context.Context) (bool, error) {
+		body, err := client.Get().AbsPath(storagemigration.Path).DoRaw(ctx)
+		if err != nil {
+			return false, nil // restarting
+		}
+		var status storagemigration.Status
+		if err := json.Unmarshal(body, &status); err != nil {
+			return false, err
+		}
+		for _, r := range status.Resources {
+			if r.Resource == "crontabs.stable.example.com" {
+				last = r
+				return r.State == storagemigration.StateCurrent && r.Target.MediaType == mediaType && r.Migrated > 0, nil
+			}
+		}
+		return false, nil
+	})
+	f.t.Logf("the storage migration rewrote %d CronTabs in %s", last.Migrated, mediaType)
 }
 
 func (f *faults) kill(p *localcluster.Process) {

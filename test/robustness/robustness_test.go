@@ -42,8 +42,10 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	}
 
 	// The replicas never compact etcd themselves (the test compacts as a
-	// fault) and compare their watch caches with etcd every 5 s.
-	ha := testutil.StartHA(t, "--etcd-compaction-interval=0", "--watch-cache-consistency-check-period=5s")
+	// fault) and compare their watch caches with etcd every 5 s. They
+	// store JSON until the storage migration fault changes it.
+	ha := testutil.StartHA(t, "--etcd-compaction-interval=0", "--watch-cache-consistency-check-period=5s",
+		"--storage-media-type=application/json", "--storage-migration-lease-duration=3s")
 	etcd := testutil.EtcdClient(t, ha)
 	peers := routePeersThroughProxies(t, ha)
 	cutOff := cutOffFromEtcd(t, ha, ha.Replicas[1])
@@ -58,6 +60,13 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	defer stopRecording()
 	prefix := "/extension-apiserver/stable.example.com/crontabs/" + rob.Namespace + "/"
 	stored := rob.RecordEtcd(recordCtx, etcd, prefix, now.Header.Revision, rob.DecodeStored)
+
+	// Objects no client writes, so that the storage migration has some to
+	// rewrite; lists and watches see them too.
+	seeder := clientset.NewForConfigOrDie(testutil.ReplicaConfig(t, ha.Replicas[0]))
+	for i := range 10 {
+		testutil.CreateCronTabIn(t, seeder, rob.Namespace, fmt.Sprintf("cold-%d", i), "cold")
+	}
 
 	var names []string
 	for i := range keys {
@@ -136,8 +145,8 @@ func TestConsistencyUnderFaults(t *testing.T) {
 
 	recorded := history.Recorded()
 	report := rob.Check(recorded, persisted, 2*time.Minute)
-	t.Logf("checked: %d operations (%d of unknown outcome resolved from etcd, %d not applied), %d lists, %d watch streams with %d events, against %d writes etcd persisted; porcupine took %s",
-		report.Operations, report.Resolved, report.Dropped, report.Lists, report.WatchSessions, report.WatchEvents, report.PersistedWrites, report.PorcupineTime.Round(time.Millisecond))
+	t.Logf("checked: %d operations (%d of unknown outcome resolved from etcd, %d not applied) and %d rewrites by the storage migration, %d lists, %d watch streams with %d events, against %d writes etcd persisted; porcupine took %s",
+		report.Operations, report.Resolved, report.Dropped, report.Rewrites, report.Lists, report.WatchSessions, report.WatchEvents, report.PersistedWrites, report.PorcupineTime.Round(time.Millisecond))
 	t.Logf("calls of unknown outcome by error: %v", rec.Errors())
 	for _, in := range injected {
 		t.Log("fault: " + in)
