@@ -22,7 +22,7 @@ type FloodSpec struct {
 	Host       string
 	TLS        rest.TLSClientConfig
 	Collection string
-	Object     json.RawMessage
+	Object     wireObject
 	// PerSecond creates are offered on a fixed schedule whatever the answers,
 	// with at most MaxInFlight unanswered; one that finds them all busy is
 	// counted as not sent.
@@ -88,10 +88,6 @@ func RunFloodChild(ctx context.Context, in io.Reader, out io.Writer) error {
 
 // flood offers spec.PerSecond creates until ctx ends.
 func flood(ctx context.Context, client *http.Client, spec FloodSpec) FloodResult {
-	var object map[string]any
-	if err := json.Unmarshal(spec.Object, &object); err != nil {
-		return FloodResult{}
-	}
 	var mu sync.Mutex
 	var r FloodResult
 	var wg sync.WaitGroup
@@ -99,18 +95,8 @@ func flood(ctx context.Context, client *http.Client, spec FloodSpec) FloodResult
 	create := func(name string) {
 		defer wg.Done()
 		defer func() { <-slots }()
-		body := map[string]any{}
-		for k, v := range object {
-			body[k] = v
-		}
-		metadata := map[string]any{"name": name}
-		if m, ok := object["metadata"].(map[string]any); ok {
-			for k, v := range m {
-				metadata[k] = v
-			}
-			metadata["name"] = name
-		}
-		body["metadata"] = metadata
+		body := spec.Object // a copy; the maps it shares are only read
+		body.Metadata.Name = name
 		_, code, retryAfter := sendJSON(ctx, client, http.MethodPost, spec.Collection, body)
 		if code == 0 && ctx.Err() != nil {
 			return // cut off by the end of the flood: not answered

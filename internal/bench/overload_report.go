@@ -11,7 +11,7 @@ var OverloadMetrics = []string{
 	"creates_per_s", "idle_rss_mib", "idle_heap_mib", "controller_idle_p99_ms", "quiet_idle_p99_ms",
 	"informer_storm_peak_rss_mib", "informer_storm_peak_rss_over_idle", "informer_storm_peak_heap_mib", "informer_storm_peak_heap_over_idle", "informer_storm_all_synced_s", "informer_storm_probe_p99_ms", "informer_storm_probe_failures",
 	"list_storm_peak_rss_mib", "list_storm_peak_rss_over_idle", "list_storm_peak_heap_mib", "list_storm_peak_heap_over_idle", "list_storm_all_listed_s", "list_storm_429", "list_storm_probe_p99_ms", "list_storm_probe_failures",
-	"flood_peak_rss_mib", "flood_peak_rss_over_idle", "flood_peak_heap_mib", "flood_peak_heap_over_idle", "flood_server_cpu_cores", "flood_generator_cpu_cores", "flood_machine_cpu_busy_share", "flood_target_per_s", "flood_offered_per_s", "flood_acknowledged_per_s", "flood_429_share", "flood_429_with_retry_after_share",
+	"flood_peak_rss_mib", "flood_peak_rss_over_idle", "flood_peak_heap_mib", "flood_peak_heap_over_idle", "flood_server_cpu_cores", "flood_generator_cpu_cores", "flood_machine_cpu_busy_share", "flood_target_per_s", "flood_offered_per_s", "flood_unsent_per_s", "flood_acknowledged_per_s", "flood_429_share", "flood_429_with_retry_after_share",
 	"flood_5xx", "flood_acknowledged_lost", "controller_flood_p99_ms", "controller_p99_ratio", "controller_level_mean_wait_ms", "controller_level_rejected", "quiet_flood_p99_ms", "quiet_p99_ratio", "flood_probe_p99_ms", "flood_probe_failures",
 	"restarts",
 }

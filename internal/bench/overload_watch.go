@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/example/extension-apiserver/internal/promtext"
 )
 
 // serverWatch samples a server's resident memory and heap and probes its
@@ -45,7 +45,7 @@ func watchServer(ctx context.Context, s ScaleServer, pid int, profiler *Profiler
 				// /metrics: a heap profile every second would cost the server
 				// a tenth of a core.
 				if m, err := scrapeMetrics(ctx, s); err == nil {
-					if heap := m.sum("go_memstats_heap_alloc_bytes", ""); uint64(heap/1024) > w.peakHeap.Load() {
+					if heap := m.Sum("go_memstats_heap_alloc_bytes", nil); uint64(heap/1024) > w.peakHeap.Load() {
 						w.peakHeap.Store(uint64(heap / 1024))
 					}
 				}
@@ -82,13 +82,13 @@ func (w *serverWatch) record(phase string, record func(string, float64), idle me
 // waitObjectCount waits until the server's apiserver_resource_objects for
 // the resource reaches n.
 func waitObjectCount(ctx context.Context, s ScaleServer, n int) error {
-	series := fmt.Sprintf("apiserver_resource_objects{group=%q,resource=%q}", s.Resource.Group, s.Resource.Resource)
+	series := map[string]string{"group": s.Resource.Group, "resource": s.Resource.Resource}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	for {
 		count := -1.0
 		if m, err := scrapeMetrics(ctx, s); err == nil {
-			count = m.sum(series, "")
+			count = m.Sum("apiserver_resource_objects", series)
 		}
 		if count >= float64(n) {
 			return nil
@@ -102,9 +102,7 @@ func waitObjectCount(ctx context.Context, s ScaleServer, n int) error {
 }
 
 // metrics is one scrape of a server's /metrics.
-type metrics []string
-
-func scrapeMetrics(ctx context.Context, s ScaleServer) (metrics, error) {
+func scrapeMetrics(ctx context.Context, s ScaleServer) (promtext.Metrics, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // a server the storms exhausted may never answer
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
@@ -120,23 +118,10 @@ func scrapeMetrics(ctx context.Context, s ScaleServer) (metrics, error) {
 		return nil, fmt.Errorf("/metrics: %s", resp.Status)
 	}
 	body, err := io.ReadAll(resp.Body)
-	return strings.Split(string(body), "\n"), err
-}
-
-// sum adds the samples of the series whose name and labels start with
-// prefix and whose labels hold label (any, when empty).
-func (m metrics) sum(prefix, label string) float64 {
-	total := 0.0
-	for _, line := range m {
-		name, value, ok := strings.Cut(line, " ")
-		if !ok || !strings.HasPrefix(name, prefix) || !strings.Contains(name, label) {
-			continue
-		}
-		if v, err := strconv.ParseFloat(value, 64); err == nil {
-			total += v
-		}
+	if err != nil {
+		return nil, err
 	}
-	return total
+	return promtext.Parse(body)
 }
 
 func probe(ctx context.Context, s ScaleServer, path string) (time.Duration, int) {

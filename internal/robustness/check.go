@@ -45,10 +45,15 @@ func Check(h Recorded, persisted Persisted, timeout time.Duration) *Report {
 		r.WatchEvents += len(w.Events)
 	}
 	r.checkAcknowledgedWrites(h.Ops, persisted)
-	r.checkLinearizable(h.Ops, persisted, timeout)
-	r.checkLists(h, persisted)
+	r.checkLinearizable(h.Ops, persisted, h.Migrations, timeout)
+	acked := acknowledged(h.Ops, persisted)
+	for _, l := range h.Lists {
+		if f := checkList(l, persisted, acked); f != nil {
+			r.Failures = append(r.Failures, *f)
+		}
+	}
 	for _, w := range h.Watches {
-		if f := checkWatch(w, persisted); f != nil {
+		if f := checkWatch(w, persisted, acked); f != nil {
 			r.Failures = append(r.Failures, *f)
 		}
 	}
@@ -85,8 +90,8 @@ func (r *Report) checkAcknowledgedWrites(ops []Operation, persisted Persisted) {
 	}
 }
 
-func (r *Report) checkLinearizable(ops []Operation, persisted Persisted, timeout time.Duration) {
-	resolved := resolve(ops, persisted)
+func (r *Report) checkLinearizable(ops []Operation, persisted Persisted, migrations []Window, timeout time.Duration) {
+	resolved := resolve(ops, persisted, migrations)
 	for _, op := range ops {
 		if op.Result == Unknown {
 			r.Dropped++
@@ -114,8 +119,10 @@ func (r *Report) checkLinearizable(ops []Operation, persisted Persisted, timeout
 		return
 	}
 	for _, key := range keysOf(resolved) {
+		// Which keys failed: the whole check does not say. A key's own
+		// check is bounded too; one that finds no answer in time is shown.
 		part := onKey(resolved, key)
-		if porcupine.CheckOperations(objectModel, toPorcupine(part)) {
+		if porcupine.CheckOperationsTimeout(objectModel, toPorcupine(part), min(timeout, 30*time.Second)) == porcupine.Ok {
 			continue
 		}
 		r.failedKeys = append(r.failedKeys, key)
@@ -168,32 +175,59 @@ func minimize(ops []Operation, budget time.Duration) []Operation {
 			continue
 		}
 		candidate := append(append([]Operation(nil), ops[:i]...), ops[i+1:]...)
-		if !porcupine.CheckOperations(objectModel, toPorcupine(candidate)) {
+		if porcupine.CheckOperationsTimeout(objectModel, toPorcupine(candidate), time.Until(deadline)) == porcupine.Illegal {
 			ops = candidate
 		}
 	}
 	return ops
 }
 
-// checkLists: a list at resourceVersion R holds exactly the objects etcd
+// ackedWrite is a write the server acknowledged: when the answer came
+// back, and the revision etcd gave it.
+type ackedWrite struct {
+	Return, Rev int64
+	What        string
+}
+
+// acknowledged are the acknowledged writes with their revisions; a
+// delete's is the revision of the delete etcd holds for its precondition.
+func acknowledged(ops []Operation, persisted Persisted) []ackedWrite {
+	deletedAt := map[[2]any]int64{}
+	for _, s := range persisted {
+		if s.Deleted && s.Prev != nil {
+			deletedAt[[2]any{s.Object.Name, s.Prev.RV}] = s.Rev
+		}
+	}
+	var acked []ackedWrite
+	for _, op := range ops {
+		if !op.write() || op.Result != OK {
+			continue
+		}
+		rev := op.Output.RV
+		if op.Kind == Delete {
+			rev = deletedAt[[2]any{op.Key, op.Precondition}]
+		}
+		acked = append(acked, ackedWrite{Return: op.Return, Rev: rev, What: fmt.Sprintf("%s of %s", op.Kind, op.Key)})
+	}
+	return acked
+}
+
+// newestBefore is the newest acknowledged write answered before call.
+func newestBefore(acked []ackedWrite, call int64) (ackedWrite, bool) {
+	var newest ackedWrite
+	for _, w := range acked {
+		if w.Return < call && w.Rev > newest.Rev {
+			newest = w
+		}
+	}
+	return newest, newest.Rev != 0
+}
+
+// checkList: a list at resourceVersion R holds exactly the objects etcd
 // held at R, every page at the same R; a consistent list (no
 // resourceVersion) is at least as new as every write acknowledged before it
 // was called; resourceVersionMatch is honoured.
-func (r *Report) checkLists(h Recorded, persisted Persisted) {
-	var acked []Operation
-	for _, op := range h.Ops {
-		if op.write() && op.Result == OK {
-			acked = append(acked, op)
-		}
-	}
-	for _, l := range h.Lists {
-		if f := checkList(l, persisted, acked); f != nil {
-			r.Failures = append(r.Failures, *f)
-		}
-	}
-}
-
-func checkList(l List, persisted Persisted, acked []Operation) *Failure {
+func checkList(l List, persisted Persisted, acked []ackedWrite) *Failure {
 	fail := func(format string, args ...any) *Failure {
 		return &Failure{Kind: "list", Detail: fmt.Sprintf(format, args...), Evidence: l}
 	}
@@ -223,11 +257,8 @@ func checkList(l List, persisted Persisted, acked []Operation) *Failure {
 	case l.Match == "NotOlderThan" && rv < requested:
 		return fail("resourceVersionMatch=NotOlderThan %d answered at %d", requested, rv)
 	case l.ResourceVersion == "":
-		for _, op := range acked {
-			if op.Return < l.Call && op.Kind != Delete && op.Output.RV > rv {
-				return fail("consistent list answered at resourceVersion %d, but %s of %s was acknowledged at %d before the list was called",
-					rv, op.Kind, op.Key, op.Output.RV)
-			}
+		if w, ok := newestBefore(acked, l.Call); ok && w.Rev > rv {
+			return fail("consistent list answered at resourceVersion %d, but the %s was acknowledged at %d before the list was called", rv, w.What, w.Rev)
 		}
 	}
 	if l.Complete {

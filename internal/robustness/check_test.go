@@ -58,7 +58,7 @@ func correct() Recorded {
 				{Type: Deleted, Object: Object{Name: "a", Image: "a3", RV: 14}},
 				{Type: Modified, Object: Object{Name: "b", Image: "b2", RV: 15}},
 			}},
-			{Watcher: 1, InitialEvents: true, Label: "color=red", End: "stopped", Events: []WatchEvent{
+			{Watcher: 1, InitialEvents: true, Label: "color=red", Call: 75, End: "stopped", Events: []WatchEvent{
 				{Type: Added, Object: Object{Name: "b", Image: "b1", RV: 12}},
 				{Type: InitialsEnd, Object: Object{RV: 13}},
 				{Type: Deleted, Object: Object{Name: "b", Image: "b1", RV: 15}},
@@ -124,7 +124,14 @@ func TestCheckerCatchesHandMadeAnomalies(t *testing.T) {
 		}, "watch: watcher 0 session 1 (from 12): bookmark at 14 is ahead of the undelivered DELETED of a at 14"},
 		{"initial events other than the state at their bookmark", func(h *Recorded) {
 			h.Watches[2].Events[1].Object.RV = 11
+			h.Watches[2].Call = 15 // before the writes after 11 were acknowledged
 		}, "watch: watcher 1 session 0 (with initial events, labels color=red): initial event for b, which was not in the selection at 11"},
+		{"initial events older than a write acknowledged before the watch", func(h *Recorded) {
+			h.Watches[2].Call = 95
+		}, "watch: watcher 1 session 0 (with initial events, labels color=red): the initial events are at 13, but the delete of a was acknowledged at 14"},
+		{"a consistent list that misses an acknowledged delete", func(h *Recorded) {
+			h.Lists[0].Call = 95
+		}, "list: consistent list answered at resourceVersion 13, but the delete of a was acknowledged at 14"},
 		{"an object leaving a selection is not a deletion", func(h *Recorded) {
 			h.Watches[2].Events[2].Type = Modified
 		}, "watch: watcher 1 session 0 (with initial events, labels color=red): delivered MODIFIED b"},
@@ -164,7 +171,7 @@ func TestTheServersOwnRewritesAreWritesOfTheirOwn(t *testing.T) {
 	// The storage migration rewrote a2 at 12 as it was; a get saw it.
 	rewritten := append(Persisted(nil), persisted[:2]...)
 	rewritten = append(rewritten, Stored{Rev: 12, Object: Object{Name: "a", Image: "a2", RV: 12}, Prev: &Object{Name: "a", Image: "a2", RV: 11}})
-	h := Recorded{Ops: correct().Ops[:4]}
+	h := Recorded{Ops: correct().Ops[:4], Migrations: []Window{{From: 30, To: 50}}}
 	h.Ops = append(h.Ops, Operation{Client: 1, Kind: Get, Key: "a", Result: OK, Output: Object{Name: "a", Image: "a2", RV: 12}, Call: 40, Return: 45})
 	r := Check(h, rewritten, time.Minute)
 	if len(r.Failures) != 0 || r.Rewrites != 1 {
@@ -173,6 +180,11 @@ func TestTheServersOwnRewritesAreWritesOfTheirOwn(t *testing.T) {
 	// Without the rewrite in etcd, the same get is a read of nothing written.
 	if r := Check(h, persisted[:2], time.Minute); len(r.Failures) == 0 {
 		t.Error("a get of a resourceVersion no write made passed")
+	}
+	// A rewrite outside any migration is a write nobody made.
+	h.Migrations = nil
+	if r := Check(h, rewritten, time.Minute); len(r.Failures) == 0 {
+		t.Error("a rewrite with no migration running passed")
 	}
 }
 

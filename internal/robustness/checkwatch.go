@@ -10,9 +10,10 @@ import (
 // watch's selection after where the stream began (ordered, unique, no
 // gaps, the right type and content); a bookmark never passes an event not
 // yet delivered nor goes back; initial events are exactly the state at the
-// initial-events-end bookmark; a stream the recorder stopped after the
-// last write delivered everything.
-func checkWatch(w WatchSession, persisted Persisted) *Failure {
+// initial-events-end bookmark, which is no older than any write
+// acknowledged before the watch was called; a stream the recorder stopped
+// after the last write delivered everything.
+func checkWatch(w WatchSession, persisted Persisted, acked []ackedWrite) *Failure {
 	fail := func(at int, format string, args ...any) *Failure {
 		// The evidence: the stream up to the failing event.
 		evidence := w
@@ -30,6 +31,10 @@ func checkWatch(w WatchSession, persisted Persisted) *Failure {
 			return nil // ended before its initial state was complete: says nothing
 		}
 		position = events[end].Object.RV
+		// Without a resourceVersion, the initial state is a consistent read.
+		if newest, ok := newestBefore(acked, w.Call); ok && newest.Rev > position {
+			return fail(end, "the initial events are at %d, but the %s was acknowledged at %d before the watch was called", position, newest.What, newest.Rev)
+		}
 		want := map[string]Object{}
 		for name, o := range persisted.At(position) {
 			if m, err := sel.Matches(o); err != nil {

@@ -105,9 +105,11 @@ type WatchSession struct {
 	// From is the resourceVersion the watch began after; with
 	// InitialEvents it is empty and the initial-events-end bookmark
 	// names the resourceVersion of the initial state.
-	From          int64        `json:"from,omitempty"`
-	InitialEvents bool         `json:"initialEvents,omitempty"`
-	Events        []WatchEvent `json:"events"`
+	From          int64 `json:"from,omitempty"`
+	InitialEvents bool  `json:"initialEvents,omitempty"`
+	// Call is when the watch was asked for.
+	Call   int64        `json:"call"`
+	Events []WatchEvent `json:"events"`
 	// End is "gone" (410), "closed", "error: ..." or "stopped" (by the
 	// recorder, after the last write was due).
 	End string `json:"end"`
@@ -135,6 +137,15 @@ type Recorded struct {
 	Ops     []Operation    `json:"operations"`
 	Lists   []List         `json:"lists"`
 	Watches []WatchSession `json:"watches"`
+	// Migrations are when the server's own storage migration may have
+	// rewritten objects.
+	Migrations []Window `json:"migrations,omitempty"`
+}
+
+// Window is a span of the recording's clock.
+type Window struct {
+	From int64 `json:"from"`
+	To   int64 `json:"to"`
 }
 
 // History records concurrently, timing calls by one clock.
@@ -155,7 +166,7 @@ func (h *History) Fork() *History { return &History{start: h.start} }
 // Merge is both records in one.
 func (r Recorded) Merge(o Recorded) Recorded {
 	return Recorded{Ops: append(slices.Clone(r.Ops), o.Ops...), Lists: append(slices.Clone(r.Lists), o.Lists...),
-		Watches: append(slices.Clone(r.Watches), o.Watches...)}
+		Watches: append(slices.Clone(r.Watches), o.Watches...), Migrations: append(slices.Clone(r.Migrations), o.Migrations...)}
 }
 
 // Now is the time since the recording began, in nanoseconds.
@@ -179,12 +190,19 @@ func (h *History) addWatch(w WatchSession) {
 	h.recorded.Watches = append(h.recorded.Watches, w)
 }
 
+// Migration records a window in which the server may rewrite objects.
+func (h *History) Migration(w Window) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.recorded.Migrations = append(h.recorded.Migrations, w)
+}
+
 // Recorded copies what is recorded so far.
 func (h *History) Recorded() Recorded {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r := h.recorded
-	return Recorded{Ops: slices.Clone(r.Ops), Lists: slices.Clone(r.Lists), Watches: slices.Clone(r.Watches)}
+	return Recorded{Ops: slices.Clone(r.Ops), Lists: slices.Clone(r.Lists), Watches: slices.Clone(r.Watches), Migrations: slices.Clone(r.Migrations)}
 }
 
 func writeJSON(path string, v any) error {

@@ -143,7 +143,15 @@ func RecordEtcd(ctx context.Context, client *clientv3.Client, prefix string, fro
 			}
 			r.mu.Lock()
 			r.events = append(r.events, stored...)
-			r.progress = max(r.progress, resp.Header.Revision)
+			// A response's header revision can be ahead of its events when
+			// etcd sends a lagging watch's events in batches; only a
+			// progress notification vouches for everything up to it.
+			if len(stored) > 0 {
+				r.progress = max(r.progress, stored[len(stored)-1].Rev)
+			}
+			if resp.IsProgressNotify() {
+				r.progress = max(r.progress, resp.Header.Revision)
+			}
 			r.mu.Unlock()
 			select {
 			case r.progc <- struct{}{}:

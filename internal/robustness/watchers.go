@@ -85,6 +85,7 @@ func (w *watcher) begin(ctx context.Context, r *Recorder, session int) *WatchSes
 	if !s.InitialEvents {
 		opts.ResourceVersion = strconv.FormatInt(s.From, 10)
 	}
+	s.Call = r.History.Now()
 	stream, err := w.ep.Client.StableV1().CronTabs(Namespace).Watch(ctx, opts)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -143,5 +143,5 @@ func mib(bytes float64) float64 { return bytes / (1 << 20) }
 
 // longRunningWatches is the server's count of watches being served.
 func longRunningWatches(t *testing.T, s *framework.Server) float64 {
-	return s.MetricSum(t, "apiserver_longrunning_requests", `verb="WATCH"`)
+	return s.Metric(t, "apiserver_longrunning_requests", map[string]string{"verb": "WATCH"})
 }

@@ -148,7 +148,7 @@ func TestIndexedFieldSelectorsAvoidScans(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	const labels = `group="stable.example.com",index="f:spec.image",resource="crontabs"`
+	labels := map[string]string{"group": "stable.example.com", "index": "f:spec.image", "resource": "crontabs"}
 	listsBefore := s.Metric(t, "apiserver_cache_list_total", labels)
 	fetchedBefore := s.Metric(t, "apiserver_cache_list_fetched_objects_total", labels)
 

@@ -194,7 +194,7 @@ func TestStorageMigration(t *testing.T) {
 	if got := storedEncodings(t, etcd)["wardle.example.com/v1beta1 "+protobuf]; got != flunders {
 		t.Errorf("with automatic migration off, %d Flunders are still protobuf, want all %d", got, flunders)
 	}
-	if got := manual.Metric(t, "extension_apiserver_storage_migration_pending_objects", `resource="flunders.wardle.example.com"`); got != flunders {
+	if got := manual.Metric(t, "extension_apiserver_storage_migration_pending_objects", map[string]string{"resource": "flunders.wardle.example.com"}); got != flunders {
 		t.Errorf("pending_objects metric for flunders = %v, want %d", got, flunders)
 	}
 	migrationStatus(t, manual, http.MethodPost)

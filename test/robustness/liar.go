@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -58,6 +59,7 @@ func startLiar(t *testing.T, upstream *rest.Config) *liar {
 	proxy.Transport = transport
 	proxy.FlushInterval = -1 // watch events pass as they come
 	proxy.ModifyResponse = l.modify
+	proxy.ErrorLog = log.New(io.Discard, "", 0) // a replica down is a fault of the run, answered 502
 	l.Server = httptest.NewTLSServer(proxy)
 	t.Cleanup(l.Close)
 	return l

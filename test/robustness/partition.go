@@ -39,6 +39,17 @@ func cutOffFromEtcd(t *testing.T, ha *localcluster.HA, r *localcluster.Process) 
 		case err := <-s.Error():
 			t.Fatalf("proxy to %s: %v", m.Name, err)
 		}
+		// The proxy reports every broken connection on a channel of 16 and
+		// stops relaying when nobody reads it.
+		go func() {
+			for {
+				select {
+				case <-s.Error():
+				case <-s.Done():
+					return
+				}
+			}
+		}()
 		t.Cleanup(func() {
 			// The proxy waits for its connections to end: the replica goes first.
 			_ = ha.Kill(r)

@@ -16,17 +16,20 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/client-go/rest"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
+	"github.com/example/extension-apiserver/internal/promtext"
 	rob "github.com/example/extension-apiserver/internal/robustness"
 	"github.com/example/extension-apiserver/internal/testutil"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 )
 
 var (
-	long = flag.Bool("long", false, "the long form (make test-robustness): more keys, clients and watchers, every fault three times")
-	seed = flag.Uint64("seed", 0, "seed of the clients' choices and of the faults' order; 0 picks one (printed)")
+	long     = flag.Bool("long", false, "the long form (make test-robustness): more keys, clients and watchers, rounds of every fault for -duration")
+	duration = flag.Duration("duration", 10*time.Minute, "how long the long form injects faults")
+	seed     = flag.Uint64("seed", 0, "seed of the clients' choices and of the faults' order; 0 picks one (printed)")
 )
 
 func TestConsistencyUnderFaults(t *testing.T) {
@@ -36,6 +39,7 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	}
 	t.Logf("seed %d (again: go test ./test/robustness -run %s -seed %d)", s, t.Name(), s)
 	rng := rand.New(rand.NewPCG(s, 0))
+	// rounds is also how many clients per endpoint and watchers per kind.
 	keys, rounds := 3, 1
 	if *long {
 		keys, rounds = 8, 3
@@ -52,14 +56,14 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	ctx := context.Background()
 
 	// etcd's own history of the CronTabs, from now on.
-	now, err := etcd.Get(ctx, "/")
+	now, err := currentRevision(ctx, etcd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	recordCtx, stopRecording := context.WithCancel(ctx)
 	defer stopRecording()
 	prefix := "/extension-apiserver/stable.example.com/crontabs/" + rob.Namespace + "/"
-	stored := rob.RecordEtcd(recordCtx, etcd, prefix, now.Header.Revision, rob.DecodeStored)
+	stored := rob.RecordEtcd(recordCtx, etcd, prefix, now, rob.DecodeStored)
 
 	// Objects no client writes, so that the storage migration has some to
 	// rewrite; lists and watches see them too.
@@ -80,7 +84,7 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	defer stopClients()
 	defer stopWatchers()
 	var clients, watchers sync.WaitGroup
-	for i := range len(endpoints) * (1 + rounds/2) {
+	for i := range len(endpoints) * rounds {
 		clientRNG := rand.New(rand.NewPCG(s, uint64(i+1)))
 		clients.Go(func() { rec.Run(clientCtx, i, endpoints[i%len(endpoints)], clientRNG) })
 	}
@@ -105,14 +109,18 @@ func TestConsistencyUnderFaults(t *testing.T) {
 
 	f := &faults{t: t, ha: ha, etcd: etcd, rec: rec, stored: stored, cutOff: cutOff, peers: peers}
 	f.flowing()
-	var injected []string
-	for range rounds {
+	// Per fault: how often injected, and the longest time until writes
+	// flowed again after it began.
+	injected, recovery := map[string]int{}, map[string]time.Duration{}
+	faultsFrom := time.Now()
+	for round := 0; round == 0 || *long && time.Since(faultsFrom) < *duration; round++ {
 		for _, i := range rng.Perm(len(f.all())) {
 			fault := f.all()[i]
 			began := time.Now()
 			fault.inject()
 			f.flowing()
-			injected = append(injected, fmt.Sprintf("%s (writes flowing %.1fs after it began)", fault.name, time.Since(began).Seconds()))
+			injected[fault.name]++
+			recovery[fault.name] = max(recovery[fault.name], time.Since(began))
 		}
 	}
 	stopClients()
@@ -120,26 +128,27 @@ func TestConsistencyUnderFaults(t *testing.T) {
 
 	// Everything written is in etcd's history; then every watcher must
 	// deliver it before it is stopped.
-	last, err := etcd.Get(ctx, "/")
+	last, err := currentRevision(ctx, etcd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	caughtUpCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := stored.CaughtUp(caughtUpCtx, etcd, last.Header.Revision); err != nil {
+	if err := stored.CaughtUp(caughtUpCtx, etcd, last); err != nil {
 		t.Fatal(err)
 	}
 	persisted, err := stored.Persisted()
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.WaitFor(t, time.Minute, "every watcher to deliver the last write", func(context.Context) (bool, error) {
-		ok, behind := rec.WatchersCaughtUp(persisted)
-		if !ok {
-			t.Log(behind)
-		}
+	var behind string
+	if err := testutil.Poll(ctx, time.Minute, func(context.Context) (bool, error) {
+		var ok bool
+		ok, behind = rec.WatchersCaughtUp(persisted)
 		return ok, nil
-	})
+	}); err != nil {
+		t.Fatalf("waiting for every watcher to deliver the last write: %v; %s", err, behind)
+	}
 	stopWatchers()
 	watchers.Wait()
 
@@ -148,8 +157,8 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	t.Logf("checked: %d operations (%d of unknown outcome resolved from etcd, %d not applied) and %d rewrites by the storage migration, %d lists, %d watch streams with %d events, against %d writes etcd persisted; porcupine took %s",
 		report.Operations, report.Resolved, report.Dropped, report.Rewrites, report.Lists, report.WatchSessions, report.WatchEvents, report.PersistedWrites, report.PorcupineTime.Round(time.Millisecond))
 	t.Logf("calls of unknown outcome by error: %v", rec.Errors())
-	for _, in := range injected {
-		t.Log("fault: " + in)
+	for name, n := range injected {
+		t.Logf("fault: %s; injected %dx, writes flowing again at most %.1fs after it began", name, n, recovery[name].Seconds())
 	}
 	if len(report.Failures) > 0 {
 		dir := artifacts(t, "history")
@@ -163,7 +172,11 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	}
 	checkCacheConsistency(t, ha)
 
-	// The checker caught what the lying proxy did.
+	// The checker caught what the lying proxy did: with the history above
+	// clean, every failure now is the liar's.
+	if len(report.Failures) > 0 {
+		return
+	}
 	droppedEvent, staleGet := liar.lies()
 	if droppedEvent == "" || staleGet == "" {
 		t.Fatalf("the liar did not get to lie: dropped event %q, stale get of %q", droppedEvent, staleGet)
@@ -171,7 +184,7 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	withLies := rob.Check(recorded.Merge(lied.History.Recorded()), persisted, 2*time.Minute)
 	var caughtWatch, caughtRead bool
 	for _, failure := range withLies.Failures {
-		caughtWatch = caughtWatch || failure.Kind == "watch" && strings.Contains(failure.Detail, "via liar")
+		caughtWatch = caughtWatch || failure.Kind == "watch" && strings.Contains(failure.Detail, "via liar") && strings.Contains(failure.Detail, "delivered")
 		caughtRead = caughtRead || failure.Kind == "linearizability"
 	}
 	if !caughtWatch || !caughtRead {
@@ -180,6 +193,17 @@ func TestConsistencyUnderFaults(t *testing.T) {
 		_ = withLies.Write(artifacts(t, "liar"), recorded.Merge(lied.History.Recorded()), persisted)
 	}
 	t.Logf("the lying proxy dropped a watch event and served a stale get; the checker caught both: %v", withLies.Failures)
+}
+
+// currentRevision is etcd's revision now.
+func currentRevision(ctx context.Context, etcd *clientv3.Client) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	resp, err := etcd.Get(ctx, "/", clientv3.WithCountOnly())
+	if err != nil {
+		return 0, err
+	}
+	return resp.Header.Revision, nil
 }
 
 // endpointsOf is each replica in JSON and in protobuf.
@@ -233,18 +257,11 @@ func consistencyChecks(ctx context.Context, client rest.Interface) (success, fai
 	if err != nil {
 		return 0, 0, err
 	}
-	for _, line := range strings.Split(string(body), "\n") {
-		if !strings.HasPrefix(line, "apiserver_storage_consistency_checks_total{") || !strings.Contains(line, `resource="crontabs"`) {
-			continue
-		}
-		var v float64
-		fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &v)
-		switch {
-		case strings.Contains(line, `status="success"`):
-			success += v
-		case strings.Contains(line, `status="failure"`):
-			failure += v
-		}
+	metrics, err := promtext.Parse(body)
+	if err != nil {
+		return 0, 0, err
 	}
-	return success, failure, nil
+	const name = "apiserver_storage_consistency_checks_total"
+	return metrics.Sum(name, map[string]string{"resource": "crontabs", "status": "success"}),
+		metrics.Sum(name, map[string]string{"resource": "crontabs", "status": "failure"}), nil
 }

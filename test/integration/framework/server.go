@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/example/extension-apiserver/internal/promtext"
 	"github.com/example/extension-apiserver/pkg/cmd/server"
 	"github.com/example/extension-apiserver/pkg/embedded"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
@@ -225,35 +224,9 @@ func (e *Etcd) Client(t testing.TB) *clientv3.Client {
 	return client
 }
 
-// Metric returns the value of one series of the server's /metrics, or 0
-// when the series does not exist yet. labels is the exact label text inside
-// the braces, as the server prints it.
-func (s *Server) Metric(t testing.TB, name, labels string) float64 {
-	t.Helper()
-	prefix := name + "{" + labels + "} "
-	for _, line := range s.metricLines(t) {
-		if strings.HasPrefix(line, prefix) {
-			return parseSample(t, line, strings.TrimPrefix(line, prefix))
-		}
-	}
-	return 0
-}
-
-// MetricSum adds the series of name whose labels contain label, such as
-// `verb="WATCH"`; 0 when there are none.
-func (s *Server) MetricSum(t testing.TB, name, label string) float64 {
-	t.Helper()
-	total := 0.0
-	for _, line := range s.metricLines(t) {
-		series, value, ok := strings.Cut(line, " ")
-		if ok && strings.HasPrefix(series, name+"{") && strings.Contains(series, label) {
-			total += parseSample(t, line, value)
-		}
-	}
-	return total
-}
-
-func (s *Server) metricLines(t testing.TB) []string {
+// Metric adds the series of name in the server's /metrics whose labels
+// hold every pair of labels; 0 when there are none yet.
+func (s *Server) Metric(t testing.TB, name string, labels map[string]string) float64 {
 	t.Helper()
 	client, err := rest.HTTPClientFor(s.Config)
 	if err != nil {
@@ -268,14 +241,9 @@ func (s *Server) metricLines(t testing.TB) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Split(string(body), "\n")
-}
-
-func parseSample(t testing.TB, line, value string) float64 {
-	t.Helper()
-	v, err := strconv.ParseFloat(value, 64)
+	metrics, err := promtext.Parse(body)
 	if err != nil {
-		t.Fatalf("metric line %q: %v", line, err)
+		t.Fatal(err)
 	}
-	return v
+	return metrics.Sum(name, labels)
 }
