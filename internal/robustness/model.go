@@ -90,15 +90,6 @@ func step(s state, op Operation) (bool, any) {
 		case op.Result == OK && !s.Exists:
 			return written()
 		}
-	case Update:
-		switch {
-		case op.Result == NotFound && !s.Exists:
-			return unchanged()
-		case op.Result == Conflict && s.Exists && s.RV != op.Precondition:
-			return unchanged()
-		case op.Result == OK && s.Exists && s.RV == op.Precondition:
-			return written()
-		}
 	case Replace, Patch:
 		switch {
 		case op.Result == NotFound && !s.Exists:
@@ -109,14 +100,17 @@ func step(s state, op Operation) (bool, any) {
 		case op.Result == OK && s.Exists:
 			return written()
 		}
-	case Delete:
+	case Update, Delete:
+		// Both carry a resourceVersion precondition.
 		switch {
 		case op.Result == NotFound && !s.Exists:
 			return unchanged()
 		case op.Result == Conflict && s.Exists && s.RV != op.Precondition:
 			return unchanged()
-		case op.Result == OK && s.Exists && s.RV == op.Precondition:
+		case op.Result == OK && s.Exists && s.RV == op.Precondition && op.Kind == Delete:
 			return true, state{RV: s.RV}
+		case op.Result == OK && s.Exists && s.RV == op.Precondition:
+			return written()
 		}
 	}
 	return none()
