@@ -26,7 +26,7 @@ type Report struct {
 	// Resolved counts operations of unknown outcome that etcd's history
 	// showed applied; Dropped those it showed were not (and unknown reads).
 	Resolved, Dropped int
-	// Rewrites are the writes of the server's own storage migration.
+	// Rewrites are the writes of other writers that kept the image.
 	Rewrites int
 	// PorcupineTime is how long the linearizability check took.
 	PorcupineTime time.Duration
@@ -45,7 +45,7 @@ func Check(h Recorded, persisted Persisted, timeout time.Duration) *Report {
 		r.WatchEvents += len(w.Events)
 	}
 	r.checkAcknowledgedWrites(h.Ops, persisted)
-	r.checkLinearizable(h.Ops, persisted, h.Migrations, timeout)
+	r.checkLinearizable(h.Ops, persisted, h.Rewriting, timeout)
 	acked := acknowledged(h.Ops, persisted)
 	for _, l := range h.Lists {
 		if f := checkList(l, persisted, acked); f != nil {
@@ -90,8 +90,8 @@ func (r *Report) checkAcknowledgedWrites(ops []Operation, persisted Persisted) {
 	}
 }
 
-func (r *Report) checkLinearizable(ops []Operation, persisted Persisted, migrations []Window, timeout time.Duration) {
-	resolved := resolve(ops, persisted, migrations)
+func (r *Report) checkLinearizable(ops []Operation, persisted Persisted, rewriting []Window, timeout time.Duration) {
+	resolved := resolve(ops, persisted, rewriting)
 	for _, op := range ops {
 		if op.Result == Unknown {
 			r.Dropped++

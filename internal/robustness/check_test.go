@@ -171,7 +171,7 @@ func TestTheServersOwnRewritesAreWritesOfTheirOwn(t *testing.T) {
 	// The storage migration rewrote a2 at 12 as it was; a get saw it.
 	rewritten := append(Persisted(nil), persisted[:2]...)
 	rewritten = append(rewritten, Stored{Rev: 12, Object: Object{Name: "a", Image: "a2", RV: 12}, Prev: &Object{Name: "a", Image: "a2", RV: 11}})
-	h := Recorded{Ops: correct().Ops[:4], Migrations: []Window{{From: 30, To: 50}}}
+	h := Recorded{Ops: correct().Ops[:4], Rewriting: []Window{{From: 30, To: 50}}}
 	h.Ops = append(h.Ops, Operation{Client: 1, Kind: Get, Key: "a", Result: OK, Output: Object{Name: "a", Image: "a2", RV: 12}, Call: 40, Return: 45})
 	r := Check(h, rewritten, time.Minute)
 	if len(r.Failures) != 0 || r.Rewrites != 1 {
@@ -182,7 +182,7 @@ func TestTheServersOwnRewritesAreWritesOfTheirOwn(t *testing.T) {
 		t.Error("a get of a resourceVersion no write made passed")
 	}
 	// A rewrite outside any migration is a write nobody made.
-	h.Migrations = nil
+	h.Rewriting = nil
 	if r := Check(h, rewritten, time.Minute); len(r.Failures) == 0 {
 		t.Error("a rewrite with no migration running passed")
 	}

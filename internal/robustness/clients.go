@@ -21,9 +21,6 @@ import (
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 )
 
-// Namespace is where the recorded CronTabs live.
-const Namespace = "default"
-
 // ColorLabel is the label writes set to red or blue, so that label-selected
 // watches see objects enter and leave their selection.
 const ColorLabel = "robustness.example.com/color"
@@ -38,7 +35,9 @@ type Endpoint struct {
 // they see.
 type Recorder struct {
 	History *History
-	Keys    []string
+	// Namespace holds the keys.
+	Namespace string
+	Keys      []string
 	// Timeout bounds every call; a call that runs out is of unknown outcome.
 	Timeout time.Duration
 
@@ -51,9 +50,9 @@ type Recorder struct {
 	watchers []*watcher
 }
 
-// NewRecorder records operations on keys into h.
-func NewRecorder(h *History, keys []string) *Recorder {
-	return &Recorder{History: h, Keys: keys, Timeout: 5 * time.Second, errors: map[string]int{}, outcomes: map[outcomeKey]int{}}
+// NewRecorder records operations on keys in namespace into h.
+func NewRecorder(h *History, namespace string, keys []string) *Recorder {
+	return &Recorder{History: h, Namespace: namespace, Keys: keys, Timeout: 5 * time.Second, errors: map[string]int{}, outcomes: map[outcomeKey]int{}}
 }
 
 // Run is one client until ctx ends: random operations and lists on the
@@ -144,7 +143,7 @@ func (c *client) operate(ctx context.Context, key, image string) {
 	if op.Kind == Update && op.Precondition == 0 {
 		op.Kind = Replace // nothing seen to require: a PUT without resourceVersion
 	}
-	crontabs := c.ep.Client.StableV1().CronTabs(Namespace)
+	crontabs := c.ep.Client.StableV1().CronTabs(c.r.Namespace)
 	color := []string{"red", "blue"}[c.rng.IntN(2)]
 	suspend := c.rng.IntN(2) == 0
 	object := func(rv int64) *stablev1.CronTab {

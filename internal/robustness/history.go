@@ -137,9 +137,10 @@ type Recorded struct {
 	Ops     []Operation    `json:"operations"`
 	Lists   []List         `json:"lists"`
 	Watches []WatchSession `json:"watches"`
-	// Migrations are when the server's own storage migration may have
-	// rewritten objects.
-	Migrations []Window `json:"migrations,omitempty"`
+	// Rewriting are the times when writers other than the recorded
+	// clients (the server's storage migration, a controller writing
+	// status) may have rewritten objects, leaving their image as it was.
+	Rewriting []Window `json:"rewriting,omitempty"`
 }
 
 // Window is a span of the recording's clock.
@@ -166,7 +167,7 @@ func (h *History) Fork() *History { return &History{start: h.start} }
 // Merge is both records in one.
 func (r Recorded) Merge(o Recorded) Recorded {
 	return Recorded{Ops: append(slices.Clone(r.Ops), o.Ops...), Lists: append(slices.Clone(r.Lists), o.Lists...),
-		Watches: append(slices.Clone(r.Watches), o.Watches...), Migrations: append(slices.Clone(r.Migrations), o.Migrations...)}
+		Watches: append(slices.Clone(r.Watches), o.Watches...), Rewriting: append(slices.Clone(r.Rewriting), o.Rewriting...)}
 }
 
 // Now is the time since the recording began, in nanoseconds.
@@ -190,11 +191,11 @@ func (h *History) addWatch(w WatchSession) {
 	h.recorded.Watches = append(h.recorded.Watches, w)
 }
 
-// Migration records a window in which the server may rewrite objects.
-func (h *History) Migration(w Window) {
+// Rewriting records a window in which others may rewrite objects.
+func (h *History) Rewriting(w Window) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.recorded.Migrations = append(h.recorded.Migrations, w)
+	h.recorded.Rewriting = append(h.recorded.Rewriting, w)
 }
 
 // Recorded copies what is recorded so far.
@@ -202,7 +203,7 @@ func (h *History) Recorded() Recorded {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r := h.recorded
-	return Recorded{Ops: slices.Clone(r.Ops), Lists: slices.Clone(r.Lists), Watches: slices.Clone(r.Watches), Migrations: slices.Clone(r.Migrations)}
+	return Recorded{Ops: slices.Clone(r.Ops), Lists: slices.Clone(r.Lists), Watches: slices.Clone(r.Watches), Rewriting: slices.Clone(r.Rewriting)}
 }
 
 func writeJSON(path string, v any) error {

@@ -45,7 +45,7 @@ func (r *Recorder) recordList(ctx context.Context, cs clientset.Interface, l *Li
 	l.Call = r.History.Now()
 	for {
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.Timeout)
-		page, err := cs.StableV1().CronTabs(Namespace).List(callCtx, opts)
+		page, err := cs.StableV1().CronTabs(r.Namespace).List(callCtx, opts)
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil {

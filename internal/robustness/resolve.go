@@ -63,15 +63,16 @@ func resolve(ops []Operation, persisted Persisted, windows []Window) []Operation
 	return append(out, rewrites(persisted, keysOf(ops), windows)...)
 }
 
-// Rewriter is the client the model gives the writes no client made: the
-// storage migration's rewrites of an object as it is, in today's encoding.
+// Rewriter is the client the model gives the writes no recorded client
+// made: the storage migration's rewrites of an object as it is, in today's
+// encoding, or a controller's status updates.
 const Rewriter = 999
 
 // rewrites are the writes etcd persisted of the clients' keys that left an
-// object's content as it was (no client writes an image twice): made by
-// the server itself while a storage migration ran, some time between the
-// first window's start and the last one's end. Without a window, such a
-// write is not expected and stays out, so the check fails on it.
+// object's image as it was (no client writes an image twice): made by
+// another writer in a rewriting window, some time between the first
+// window's start and the last one's end. Without a window, such a write is
+// not expected and stays out, so the check fails on it.
 func rewrites(persisted Persisted, keys []string, windows []Window) []Operation {
 	if len(windows) == 0 {
 		return nil
@@ -84,7 +85,7 @@ func rewrites(persisted Persisted, keys []string, windows []Window) []Operation 
 	for _, s := range persisted {
 		if !s.Deleted && s.Prev != nil && s.Prev.Image == s.Object.Image && slices.Contains(keys, s.Object.Name) {
 			ops = append(ops, Operation{Client: Rewriter, Kind: Replace, Key: s.Object.Name, Image: s.Object.Image, Result: OK, Output: s.Object,
-				Call: from, Return: to, Via: "storage migration"})
+				Call: from, Return: to, Via: "another writer"})
 		}
 	}
 	return ops

@@ -86,7 +86,7 @@ func (w *watcher) begin(ctx context.Context, r *Recorder, session int) *WatchSes
 		opts.ResourceVersion = strconv.FormatInt(s.From, 10)
 	}
 	s.Call = r.History.Now()
-	stream, err := w.ep.Client.StableV1().CronTabs(Namespace).Watch(ctx, opts)
+	stream, err := w.ep.Client.StableV1().CronTabs(r.Namespace).Watch(ctx, opts)
 	if err != nil {
 		if ctx.Err() == nil {
 			r.classify(err)

@@ -106,7 +106,7 @@ func (f *faults) all() []fault {
 // the old one.
 func (f *faults) migrate() {
 	began := f.rec.History.Now()
-	defer func() { f.rec.History.Migration(rob.Window{From: began, To: f.rec.History.Now()}) }()
+	defer func() { f.rec.History.Rewriting(rob.Window{From: began, To: f.rec.History.Now()}) }()
 	f.protobuf = !f.protobuf
 	mediaType := map[bool]string{false: "application/json", true: "application/vnd.kubernetes.protobuf"}[f.protobuf]
 	for _, r := range f.ha.Replicas {

@@ -12,11 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/client-go/rest"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
@@ -56,58 +54,46 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	ctx := context.Background()
 
 	// etcd's own history of the CronTabs, from now on.
-	now, err := currentRevision(ctx, etcd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recordCtx, stopRecording := context.WithCancel(ctx)
-	defer stopRecording()
-	prefix := "/extension-apiserver/stable.example.com/crontabs/" + rob.Namespace + "/"
-	stored := rob.RecordEtcd(recordCtx, etcd, prefix, now, rob.DecodeStored)
-
-	// Objects no client writes, so that the storage migration has some to
-	// rewrite; lists and watches see them too.
-	seeder := clientset.NewForConfigOrDie(testutil.ReplicaConfig(t, ha.Replicas[0]))
-	for i := range 10 {
-		testutil.CreateCronTabIn(t, seeder, rob.Namespace, fmt.Sprintf("cold-%d", i), "cold")
-	}
-
+	const namespace = "default"
 	var names []string
 	for i := range keys {
 		names = append(names, fmt.Sprintf("k%d", i))
 	}
 	history := rob.NewHistory()
-	rec := rob.NewRecorder(history, names)
+	run, err := rob.Begin(ctx, etcd, "/extension-apiserver/stable.example.com/crontabs/"+namespace+"/", history, namespace, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := run.Recorder
+
+	// Objects no client writes, so that the storage migration has some to
+	// rewrite; lists and watches see them too.
+	seeder := clientset.NewForConfigOrDie(testutil.ReplicaConfig(t, ha.Replicas[0]))
+	for i := range 10 {
+		testutil.CreateCronTabIn(t, seeder, namespace, fmt.Sprintf("cold-%d", i), "cold")
+	}
+
 	endpoints := endpointsOf(t, ha)
-	clientCtx, stopClients := context.WithCancel(ctx)
-	watchCtx, stopWatchers := context.WithCancel(ctx)
-	defer stopClients()
-	defer stopWatchers()
-	var clients, watchers sync.WaitGroup
 	for i := range len(endpoints) * rounds {
 		clientRNG := rand.New(rand.NewPCG(s, uint64(i+1)))
-		clients.Go(func() { rec.Run(clientCtx, i, endpoints[i%len(endpoints)], clientRNG) })
+		run.Client(func(ctx context.Context) { rec.Run(ctx, i, endpoints[i%len(endpoints)], clientRNG) })
 	}
-	watchSpecs := []rob.WatchSpec{
-		{}, {InitialEvents: true},
-		{Label: rob.ColorLabel + "=red", InitialEvents: true}, {Field: "spec.suspend=true"},
-	}
-	for i, spec := range watchSpecs {
+	for i, spec := range rob.WatchKinds {
 		for j := range rounds {
 			ep := endpoints[(i+j)%len(endpoints)]
-			watchers.Go(func() { rec.Watch(watchCtx, i*rounds+j, ep, spec) })
+			run.Watcher(func(ctx context.Context) { rec.Watch(ctx, i*rounds+j, ep, spec) })
 		}
 	}
 
 	// The same reads and one watch through a proxy that lies once each.
 	liar := startLiar(t, testutil.ReplicaConfig(t, ha.Replicas[0]))
-	lied := rob.NewRecorder(history.Fork(), names)
+	lied := rob.NewRecorder(history.Fork(), namespace, names)
 	liarEndpoint := rob.Endpoint{Name: "liar", Client: clientset.NewForConfigOrDie(liar.config())}
 	liarRNG := rand.New(rand.NewPCG(s, 1000))
-	clients.Go(func() { lied.Read(clientCtx, 100, liarEndpoint, liarRNG) })
-	watchers.Go(func() { lied.Watch(watchCtx, 100, liarEndpoint, rob.WatchSpec{}) })
+	run.Client(func(ctx context.Context) { lied.Read(ctx, 100, liarEndpoint, liarRNG) })
+	run.Watcher(func(ctx context.Context) { lied.Watch(ctx, 100, liarEndpoint, rob.WatchSpec{}) })
 
-	f := &faults{t: t, ha: ha, etcd: etcd, rec: rec, stored: stored, cutOff: cutOff, peers: peers}
+	f := &faults{t: t, ha: ha, etcd: etcd, rec: rec, stored: run.Stored, cutOff: cutOff, peers: peers}
 	f.flowing()
 	// Per fault: how often injected, and the longest time until writes
 	// flowed again after it began.
@@ -123,39 +109,14 @@ func TestConsistencyUnderFaults(t *testing.T) {
 			recovery[fault.name] = max(recovery[fault.name], time.Since(began))
 		}
 	}
-	stopClients()
-	clients.Wait()
-
-	// Everything written is in etcd's history; then every watcher must
-	// deliver it before it is stopped.
-	last, err := currentRevision(ctx, etcd)
+	persisted, err := run.Finish(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	caughtUpCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := stored.CaughtUp(caughtUpCtx, etcd, last); err != nil {
-		t.Fatal(err)
-	}
-	persisted, err := stored.Persisted()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var behind string
-	if err := testutil.Poll(ctx, time.Minute, func(context.Context) (bool, error) {
-		var ok bool
-		ok, behind = rec.WatchersCaughtUp(persisted)
-		return ok, nil
-	}); err != nil {
-		t.Fatalf("waiting for every watcher to deliver the last write: %v; %s", err, behind)
-	}
-	stopWatchers()
-	watchers.Wait()
 
 	recorded := history.Recorded()
 	report := rob.Check(recorded, persisted, 2*time.Minute)
-	t.Logf("checked: %d operations (%d of unknown outcome resolved from etcd, %d not applied) and %d rewrites by the storage migration, %d lists, %d watch streams with %d events, against %d writes etcd persisted; porcupine took %s",
-		report.Operations, report.Resolved, report.Dropped, report.Rewrites, report.Lists, report.WatchSessions, report.WatchEvents, report.PersistedWrites, report.PorcupineTime.Round(time.Millisecond))
+	t.Log(report.Summary())
 	t.Logf("calls of unknown outcome by error: %v", rec.Errors())
 	for name, n := range injected {
 		t.Logf("fault: %s; injected %dx, writes flowing again at most %.1fs after it began", name, n, recovery[name].Seconds())
@@ -193,17 +154,6 @@ func TestConsistencyUnderFaults(t *testing.T) {
 		_ = withLies.Write(artifacts(t, "liar"), recorded.Merge(lied.History.Recorded()), persisted)
 	}
 	t.Logf("the lying proxy dropped a watch event and served a stale get; the checker caught both: %v", withLies.Failures)
-}
-
-// currentRevision is etcd's revision now.
-func currentRevision(ctx context.Context, etcd *clientv3.Client) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	resp, err := etcd.Get(ctx, "/", clientv3.WithCountOnly())
-	if err != nil {
-		return 0, err
-	}
-	return resp.Header.Revision, nil
 }
 
 // endpointsOf is each replica in JSON and in protobuf.
