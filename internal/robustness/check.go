@@ -23,6 +23,8 @@ func (f Failure) String() string { return f.Kind + ": " + f.Detail }
 // Report is the outcome of checking one history.
 type Report struct {
 	Operations, Lists, WatchSessions, WatchEvents, PersistedWrites int
+	// WatchesGone counts the streams that ended with 410 Gone.
+	WatchesGone int
 	// Resolved counts operations of unknown outcome that etcd's history
 	// showed applied; Dropped those it showed were not (and unknown reads).
 	Resolved, Dropped int
@@ -43,6 +45,9 @@ func Check(h Recorded, persisted Persisted, timeout time.Duration) *Report {
 	r := &Report{Operations: len(h.Ops), Lists: len(h.Lists), WatchSessions: len(h.Watches), PersistedWrites: len(persisted)}
 	for _, w := range h.Watches {
 		r.WatchEvents += len(w.Events)
+		if w.End == "gone" {
+			r.WatchesGone++
+		}
 	}
 	r.checkAcknowledgedWrites(h.Ops, persisted)
 	r.checkLinearizable(h.Ops, persisted, h.Rewriting, timeout)

@@ -101,6 +101,6 @@ func CurrentRevision(ctx context.Context, etcd *clientv3.Client) (int64, error) 
 // Summary is the report's figures in a sentence.
 func (r *Report) Summary() string {
 	return fmt.Sprintf("checked %d operations (%d of unknown outcome applied, as etcd's history showed, %d not applied) and %d rewrites by other writers, "+
-		"%d lists, %d watch streams with %d events, against %d writes etcd persisted; porcupine took %s; %d failures",
-		r.Operations, r.Resolved, r.Dropped, r.Rewrites, r.Lists, r.WatchSessions, r.WatchEvents, r.PersistedWrites, r.PorcupineTime.Round(time.Millisecond), len(r.Failures))
+		"%d lists, %d watch streams (%d ended by 410 Gone) with %d events, against %d writes etcd persisted; porcupine took %s; %d failures",
+		r.Operations, r.Resolved, r.Dropped, r.Rewrites, r.Lists, r.WatchSessions, r.WatchesGone, r.WatchEvents, r.PersistedWrites, r.PorcupineTime.Round(time.Millisecond), len(r.Failures))
 }
