@@ -173,29 +173,22 @@ func (r Recorded) Merge(o Recorded) Recorded {
 // Now is the time since the recording began, in nanoseconds.
 func (h *History) Now() int64 { return int64(time.Since(h.start)) }
 
-func (h *History) addOp(o Operation) {
+// record changes the record under the lock.
+func (h *History) record(change func(r *Recorded)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.recorded.Ops = append(h.recorded.Ops, o)
+	change(&h.recorded)
 }
 
-func (h *History) addList(l List) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.recorded.Lists = append(h.recorded.Lists, l)
-}
-
+func (h *History) addOp(o Operation) { h.record(func(r *Recorded) { r.Ops = append(r.Ops, o) }) }
+func (h *History) addList(l List)    { h.record(func(r *Recorded) { r.Lists = append(r.Lists, l) }) }
 func (h *History) addWatch(w WatchSession) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.recorded.Watches = append(h.recorded.Watches, w)
+	h.record(func(r *Recorded) { r.Watches = append(r.Watches, w) })
 }
 
 // Rewriting records a window in which others may rewrite objects.
 func (h *History) Rewriting(w Window) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.recorded.Rewriting = append(h.recorded.Rewriting, w)
+	h.record(func(r *Recorded) { r.Rewriting = append(r.Rewriting, w) })
 }
 
 // Recorded copies what is recorded so far.
