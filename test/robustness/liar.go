@@ -12,14 +12,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"k8s.io/client-go/rest"
 )
 
 // liar is a proxy between a client and a replica that breaks one
-// guarantee the way a buggy cache would: it drops one event of the first
-// watch stream, and answers one get from a stale copy. Nothing in the
+// guarantee the way a buggy cache would: it drops one watch event, and
+// answers one get from a stale copy. Nothing in the
 // server knows of it; the checker must find what it did.
 type liar struct {
 	*httptest.Server
@@ -28,20 +27,19 @@ type liar struct {
 	// droppedEvent is the event line it dropped; staleGet the answer it
 	// served again after the object had changed.
 	droppedEvent, staleGet string
-	watchesSeen            int
-	firstGet               map[string]firstAnswer
+	firstGet               map[string]*firstAnswer
 }
 
+// firstAnswer is the first answer to a get of one object, and whether a
+// newer one was served since: serving the first again after that is a read
+// going back, not linearizable whatever the writes did (the reader is one
+// client calling one at a time).
 type firstAnswer struct {
-	body []byte
-	at   time.Time
+	body        []byte
+	newerServed bool
 }
 
-// staleAfter is how old a copy must be to be served again: older than
-// many acknowledged writes, so that serving it is a stale read.
-const staleAfter = 2 * time.Second
-
-// dropAfter is how many events of the first watch pass before one is dropped.
+// dropAfter is how many events of a stream pass before one is dropped.
 const dropAfter = 3
 
 func startLiar(t *testing.T, upstream *rest.Config) *liar {
@@ -54,7 +52,7 @@ func startLiar(t *testing.T, upstream *rest.Config) *liar {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &liar{firstGet: map[string]firstAnswer{}}
+	l := &liar{firstGet: map[string]*firstAnswer{}}
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.Transport = transport
 	proxy.FlushInterval = -1 // watch events pass as they come
@@ -71,13 +69,9 @@ func (l *liar) modify(resp *http.Response) error {
 		return nil
 	}
 	if req.URL.Query().Get("watch") == "true" {
-		l.mu.Lock()
-		l.watchesSeen++
-		first := l.watchesSeen == 1
-		l.mu.Unlock()
-		if first {
-			resp.Body = &droppingBody{ReadCloser: resp.Body, lines: bufio.NewReader(resp.Body), l: l}
-		}
+		// Every stream until one event is dropped: a fault may end the
+		// first before it carried enough.
+		resp.Body = &droppingBody{ReadCloser: resp.Body, lines: bufio.NewReader(resp.Body), l: l}
 		return nil
 	}
 	if !strings.Contains(req.URL.Path, "/crontabs/") {
@@ -90,12 +84,15 @@ func (l *liar) modify(resp *http.Response) error {
 	_ = resp.Body.Close()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	old, seen := l.firstGet[req.URL.Path]
+	first, seen := l.firstGet[req.URL.Path]
 	switch {
 	case !seen:
-		l.firstGet[req.URL.Path] = firstAnswer{body, time.Now()}
-	case l.staleGet == "" && !bytes.Equal(old.body, body) && time.Since(old.at) > staleAfter:
-		l.staleGet, body = req.URL.Path, old.body
+		l.firstGet[req.URL.Path] = &firstAnswer{body: body}
+	case bytes.Equal(first.body, body):
+	case !first.newerServed:
+		first.newerServed = true
+	case l.staleGet == "":
+		l.staleGet, body = req.URL.Path, first.body
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
@@ -104,7 +101,7 @@ func (l *liar) modify(resp *http.Response) error {
 }
 
 // droppingBody passes a JSON watch stream (one event per line) and drops
-// the event after dropAfter events.
+// the event after dropAfter events, unless one was dropped before.
 type droppingBody struct {
 	io.ReadCloser
 	lines   *bufio.Reader
@@ -118,12 +115,11 @@ func (b *droppingBody) Read(p []byte) (int, error) {
 		line, err := b.lines.ReadBytes('\n')
 		if len(line) > 0 && !bytes.Contains(line, []byte(`"type":"BOOKMARK"`)) {
 			b.events++
-			if b.events == dropAfter+1 {
-				b.l.mu.Lock()
-				b.l.droppedEvent = string(bytes.TrimSpace(line))
-				b.l.mu.Unlock()
-				line = nil
+			b.l.mu.Lock()
+			if b.events == dropAfter+1 && b.l.droppedEvent == "" {
+				b.l.droppedEvent, line = string(bytes.TrimSpace(line)), nil
 			}
+			b.l.mu.Unlock()
 		}
 		b.pending = line
 		if err != nil && len(b.pending) == 0 {
