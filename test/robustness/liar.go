@@ -24,6 +24,9 @@ type liar struct {
 	*httptest.Server
 
 	mu sync.Mutex
+	// dropping is set while a stream that dropped an event has not yet
+	// passed a later one.
+	dropping bool
 	// droppedEvent is the event line it dropped; staleGet the answer it
 	// served again after the object had changed.
 	droppedEvent, staleGet string
@@ -101,13 +104,17 @@ func (l *liar) modify(resp *http.Response) error {
 }
 
 // droppingBody passes a JSON watch stream (one event per line) and drops
-// the event after dropAfter events, unless one was dropped before.
+// the event after dropAfter events, unless one was dropped before. A drop
+// counts once a later event of the same stream passed: only then can the
+// client tell. A stream that ends first lets the next one drop again.
 type droppingBody struct {
 	io.ReadCloser
 	lines   *bufio.Reader
 	pending []byte
 	events  int
 	l       *liar
+	// dropped is the event this stream dropped, until a later one passes.
+	dropped string
 }
 
 func (b *droppingBody) Read(p []byte) (int, error) {
@@ -116,19 +123,38 @@ func (b *droppingBody) Read(p []byte) (int, error) {
 		if len(line) > 0 && !bytes.Contains(line, []byte(`"type":"BOOKMARK"`)) {
 			b.events++
 			b.l.mu.Lock()
-			if b.events == dropAfter+1 && b.l.droppedEvent == "" {
-				b.l.droppedEvent, line = string(bytes.TrimSpace(line)), nil
+			switch {
+			case b.dropped != "":
+				b.l.droppedEvent, b.dropped = b.dropped, ""
+			case b.events == dropAfter+1 && b.l.droppedEvent == "" && !b.l.dropping:
+				b.dropped, b.l.dropping, line = string(bytes.TrimSpace(line)), true, nil
 			}
 			b.l.mu.Unlock()
 		}
 		b.pending = line
 		if err != nil && len(b.pending) == 0 {
+			b.ended()
 			return 0, err
 		}
 	}
 	n := copy(p, b.pending)
 	b.pending = b.pending[n:]
 	return n, nil
+}
+
+// Close ends the stream for the proxy.
+func (b *droppingBody) Close() error {
+	b.ended()
+	return b.ReadCloser.Close()
+}
+
+// ended: a drop no later event followed went unseen; another stream drops one.
+func (b *droppingBody) ended() {
+	b.l.mu.Lock()
+	defer b.l.mu.Unlock()
+	if b.dropped != "" {
+		b.l.dropping, b.dropped = false, ""
+	}
 }
 
 func (l *liar) lies() (droppedEvent, staleGet string) {
