@@ -42,10 +42,10 @@ type Recorder struct {
 	Timeout time.Duration
 
 	mu sync.Mutex
-	// Errors counts the calls of unknown outcome by error, to tell faults
-	// apart in the log.
+	// errors counts the calls of unknown outcome by error, to tell faults
+	// apart in the log; outcomes the calls by endpoint and whether their
+	// outcome is known.
 	errors   map[string]int
-	writes   int
 	outcomes map[outcomeKey]int
 	watchers []*watcher
 }
@@ -74,13 +74,6 @@ func (r *Recorder) run(ctx context.Context, c *client) {
 		}
 		c.operate(ctx, r.Keys[c.rng.IntN(len(r.Keys))], fmt.Sprintf("c%d-%d", c.id, n))
 	}
-}
-
-// Writes is the number of writes the clients have attempted.
-func (r *Recorder) Writes() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.writes
 }
 
 type outcomeKey struct {
@@ -193,9 +186,6 @@ func (c *client) operate(ctx context.Context, key, image string) {
 		delete(c.seen, key)
 	}
 	c.r.mu.Lock()
-	if op.write() {
-		c.r.writes++
-	}
 	c.r.outcomes[outcomeKey{c.ep.Name, op.Result == Unknown}]++
 	c.r.mu.Unlock()
 	c.r.History.addOp(op)
