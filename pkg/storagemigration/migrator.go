@@ -22,6 +22,8 @@ import (
 
 // Config configures a Migrator.
 type Config struct {
+	// Client reaches the etcd the replicas coordinate in (and the
+	// resources are stored in unless a Resource names its own).
 	Client *clientv3.Client
 	// Prefix is the server's etcd prefix (--etcd-prefix).
 	Prefix string
@@ -261,7 +263,7 @@ func (m *Migrator) passResource(ctx context.Context, r Resource, migrate bool) (
 
 // count takes the census of a resource into its status and metrics.
 func (m *Migrator) count(ctx context.Context, r Resource, status *ResourceStatus) error {
-	c, err := takeCensus(ctx, m.config.Client, r)
+	c, err := takeCensus(ctx, r.client(m.config.Client), r)
 	if err != nil {
 		return err
 	}
@@ -293,7 +295,7 @@ func (m *Migrator) migrate(ctx context.Context, r Resource, status *ResourceStat
 		return err
 	}
 	lastLog := time.Now()
-	err := forEachPage(ctx, m.config.Client, r, status.LastKey, migratePageSize, func(page []keyValue) error {
+	err := forEachPage(ctx, r.client(m.config.Client), r, status.LastKey, migratePageSize, func(page []keyValue) error {
 		// A replica that came back writing the old encoding stops the
 		// migration: it would write behind it.
 		records, err := m.liveReplicas(ctx)

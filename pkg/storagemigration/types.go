@@ -18,6 +18,7 @@ package storagemigration
 import (
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/storage"
@@ -47,6 +48,18 @@ type Resource struct {
 	Transformer value.Transformer
 	// Target is the encoding this server writes.
 	Target Encoding
+	// Client reaches the etcd cluster the resource is stored in, which
+	// --etcd-servers-overrides may make another than Config.Client's (the
+	// one the replicas coordinate in); nil: Config.Client's.
+	Client *clientv3.Client
+}
+
+// client is the etcd the resource's objects are read from.
+func (r Resource) client(coordination *clientv3.Client) *clientv3.Client {
+	if r.Client != nil {
+		return r.Client
+	}
+	return coordination
 }
 
 // Name is the resource as kubectl spells it: crontabs.stable.example.com.

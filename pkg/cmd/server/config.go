@@ -11,6 +11,7 @@ import (
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
 
 	"github.com/example/extension-apiserver/pkg/apiserver"
@@ -113,5 +114,15 @@ func (o *Options) storageFactory(serverConfig *genericapiserver.RecommendedConfi
 	factory := serverstorage.NewDefaultStorageFactory(storageConfig, o.RecommendedOptions.Etcd.DefaultStorageMediaType,
 		apiserver.Codecs, encoding, resourceConfig, prefixes)
 	factory.AddSerializationChains(nil, registry.InternMetadataDecoders, groupResources...)
+	// --etcd-servers-overrides puts a group (group/*) or one resource on
+	// etcd clusters of its own; only a storage factory honours it, so a
+	// server built on the recommended path alone ignores the flag.
+	overrides, err := genericoptions.ParseEtcdServersOverrides(o.RecommendedOptions.Etcd.EtcdServersOverrides)
+	if err != nil {
+		return nil, err
+	}
+	for _, override := range overrides {
+		factory.SetEtcdLocation(override.GroupResource, override.Servers)
+	}
 	return factory, nil
 }

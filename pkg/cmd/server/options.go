@@ -186,6 +186,43 @@ func (o *Options) Complete() error {
 	return nil
 }
 
+// validateEtcdOverrides: an override names a served group, and a resource
+// of it or *; the embedded etcd is one cluster and takes none.
+func (o *Options) validateEtcdOverrides(knownGroups sets.Set[string]) []error {
+	const flag = "--etcd-servers-overrides"
+	values := o.RecommendedOptions.Etcd.EtcdServersOverrides
+	if len(values) == 0 {
+		return nil
+	}
+	if o.embeddedEtcd {
+		return []error{fmt.Errorf("%s needs --etcd-servers: the embedded etcd is one cluster", flag)}
+	}
+	overrides, err := genericoptions.ParseEtcdServersOverrides(values)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", flag, err)}
+	}
+	var errs []error
+	for _, override := range overrides {
+		gr := override.GroupResource
+		switch {
+		case !knownGroups.Has(gr.Group):
+			errs = append(errs, fmt.Errorf("%s: unknown group %q (served: %s)", flag, gr.Group, strings.Join(sets.List(knownGroups), ", ")))
+		case gr.Resource != "*" && !servesResource(gr):
+			errs = append(errs, fmt.Errorf("%s: %s has no resource %q", flag, gr.Group, gr.Resource))
+		}
+	}
+	return errs
+}
+
+func servesResource(gr schema.GroupResource) bool {
+	for _, g := range apiserver.Groups {
+		if _, ok := g.Resources()[gr.Resource]; ok && g.Name == gr.Group {
+			return true
+		}
+	}
+	return false
+}
+
 func (o *Options) kubeconfigPath() string {
 	if o.RecommendedOptions.CoreAPI == nil {
 		return ""
@@ -219,6 +256,7 @@ func (o *Options) Validate() error {
 	for _, g := range apiserver.Groups {
 		knownGroups.Insert(g.Name)
 	}
+	errs = append(errs, o.validateEtcdOverrides(knownGroups)...)
 	groups := sets.List(sets.KeySet(o.StorageVersions))
 	sort.Strings(groups)
 	for _, group := range groups {

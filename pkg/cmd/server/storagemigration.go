@@ -65,8 +65,11 @@ func (s *StorageMigrationOptions) Validate() []error {
 // installStorageMigration runs the migrator once the server serves, and
 // serves its status and requests at storagemigration.Path.
 func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter generic.RESTOptionsGetter) error {
+	// The replicas coordinate in the main etcd; a resource that
+	// --etcd-servers-overrides stores elsewhere is read through a client of
+	// its own cluster.
+	clients := etcdClients{main: o.RecommendedOptions.Etcd.StorageConfig.Transport}
 	var resources []storagemigration.Resource
-	var transports []storagebackend.TransportConfig
 	for _, g := range apiserver.Groups {
 		target := storagemigration.Encoding{Version: g.Name + "/" + o.StorageVersions[g.Name], MediaType: o.RecommendedOptions.Etcd.DefaultStorageMediaType}
 		for resource := range g.Resources() {
@@ -76,7 +79,11 @@ func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter g
 			if err != nil {
 				return fmt.Errorf("storage migration of %s: %w", gr, err)
 			}
-			transports = append(transports, opts.StorageConfig.Transport)
+			client, err := clients.of(opts.StorageConfig.Transport)
+			if err != nil {
+				clients.close()
+				return fmt.Errorf("storage migration of %s: %w", gr, err)
+			}
 			storagePrefix := strings.TrimSuffix(path.Join("/", opts.StorageConfig.Prefix), "/") + "/"
 			root := strings.TrimPrefix(store.KeyRootFunc(context.Background()), "/")
 			transformer := opts.StorageConfig.Transformer
@@ -92,15 +99,13 @@ func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter g
 				StoragePrefix: storagePrefix,
 				Transformer:   transformer,
 				Target:        target,
+				Client:        client,
 			})
 		}
 	}
-	transport, err := sharedTransport(transports)
+	client, err := clients.of(clients.main)
 	if err != nil {
-		return fmt.Errorf("storage migration: %w", err)
-	}
-	client, err := etcdClient(transport)
-	if err != nil {
+		clients.close()
 		return fmt.Errorf("storage migration: %w", err)
 	}
 	hostName, _ := os.Hostname()
@@ -115,14 +120,14 @@ func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter g
 		Resync:    o.StorageMigration.Resync,
 	})
 	if err != nil {
-		client.Close()
+		clients.close()
 		return err
 	}
 	server.GenericAPIServer.Handler.NonGoRestfulMux.Handle(storagemigration.Path, migrator.Handler(apiserver.Codecs))
 	// Ready only once registered: see Migrator.Registered.
 	server.GenericAPIServer.AddPostStartHookOrDie("storage-migration", func(ctx genericapiserver.PostStartHookContext) error {
 		go func() {
-			defer client.Close()
+			defer clients.close()
 			migrator.Run(ctx)
 		}()
 		select {
@@ -134,20 +139,34 @@ func (o *Options) installStorageMigration(server *apiserver.Server, optsGetter g
 	return nil
 }
 
-// sharedTransport is the etcd the resources' storage reaches, taken from
-// the storage configuration the server built for each resource. The
-// migrator coordinates replicas in one etcd, so all resources must share it.
-func sharedTransport(transports []storagebackend.TransportConfig) (storagebackend.TransportConfig, error) {
-	if len(transports) == 0 {
-		return storagebackend.TransportConfig{}, fmt.Errorf("no resources to migrate")
+// etcdClients opens one client per etcd cluster the resources are stored in.
+type etcdClients struct {
+	main   storagebackend.TransportConfig
+	opened map[string]*clientv3.Client
+}
+
+// of is the client of transport's cluster: the main one's for the main
+// cluster, which the migrator is given as its coordination client.
+func (c *etcdClients) of(t storagebackend.TransportConfig) (*clientv3.Client, error) {
+	key := strings.Join(append(slices.Clone(t.ServerList), t.CertFile, t.KeyFile, t.TrustedCAFile), "\x00")
+	if client, ok := c.opened[key]; ok {
+		return client, nil
 	}
-	first := transports[0]
-	for _, t := range transports[1:] {
-		if !slices.Equal(t.ServerList, first.ServerList) || t.CertFile != first.CertFile || t.KeyFile != first.KeyFile || t.TrustedCAFile != first.TrustedCAFile {
-			return first, fmt.Errorf("resources are stored in different etcd clusters (%v and %v); the migration needs one", first.ServerList, t.ServerList)
-		}
+	client, err := etcdClient(t)
+	if err != nil {
+		return nil, err
 	}
-	return first, nil
+	if c.opened == nil {
+		c.opened = map[string]*clientv3.Client{}
+	}
+	c.opened[key] = client
+	return client, nil
+}
+
+func (c *etcdClients) close() {
+	for _, client := range c.opened {
+		_ = client.Close()
+	}
 }
 
 // etcdClient connects to etcd as k8s.io/apiserver's storage does: the same

@@ -4,21 +4,56 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/apiserver/pkg/storage/storagebackend"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+
+	"github.com/example/extension-apiserver/pkg/apiserver"
 )
 
-func TestSharedTransportTakesTheResourcesEtcd(t *testing.T) {
-	main := storagebackend.TransportConfig{ServerList: []string{"https://etcd-0:2379"}, CertFile: "client.crt", KeyFile: "client.key", TrustedCAFile: "ca.crt"}
-	got, err := sharedTransport([]storagebackend.TransportConfig{main, main})
-	if err != nil || got.CertFile != "client.crt" || got.ServerList[0] != "https://etcd-0:2379" {
-		t.Errorf("two resources on one etcd: %+v, %v", got, err)
+// TestEtcdServersOverridesPlaceResources: --etcd-servers-overrides moves a
+// group (group/*) or one resource to etcd clusters of its own; the
+// others stay on --etcd-servers.
+func TestEtcdServersOverridesPlaceResources(t *testing.T) {
+	o, err := parsedOptions(t, "--etcd-servers=https://main:2379",
+		"--etcd-servers-overrides=wardle.example.com/*#https://wardle-0:2379;https://wardle-1:2379",
+		"--etcd-servers-overrides=stable.example.com/crontabclasses#https://classes:2379")
+	if err != nil {
+		t.Fatal(err)
 	}
-	other := main
-	other.ServerList = []string{"https://etcd-b:2379"}
-	if _, err := sharedTransport([]storagebackend.TransportConfig{main, other}); err == nil || !strings.Contains(err.Error(), "different etcd clusters") {
-		t.Errorf("resources on two etcd clusters: %v, want a refusal", err)
+	serverConfig := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
+	serverConfig.EffectiveVersion = o.ComponentGlobalsRegistry.EffectiveVersionFor("kube")
+	factory, err := o.storageFactory(serverConfig)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := sharedTransport(nil); err == nil {
-		t.Error("no resources: want an error")
+	for gr, want := range map[schema.GroupResource]string{
+		{Group: "stable.example.com", Resource: "crontabs"}:       "https://main:2379",
+		{Group: "stable.example.com", Resource: "crontabclasses"}: "https://classes:2379",
+		{Group: "wardle.example.com", Resource: "flunders"}:       "https://wardle-0:2379,https://wardle-1:2379",
+		{Group: "wardle.example.com", Resource: "fischers"}:       "https://wardle-0:2379,https://wardle-1:2379",
+	} {
+		config, err := factory.NewConfig(gr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(config.Transport.ServerList, ","); got != want {
+			t.Errorf("%s is stored on %s, want %s", gr, got, want)
+		}
+	}
+}
+
+func TestEtcdServersOverridesAreValidated(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--etcd-servers-overrides=wardle.example.com/*#https://w:2379"}, "needs --etcd-servers"},
+		{[]string{"--etcd-servers=https://main:2379", "--etcd-servers-overrides=apps/*#https://w:2379"}, `unknown group "apps"`},
+		{[]string{"--etcd-servers=https://main:2379", "--etcd-servers-overrides=wardle.example.com/pods#https://w:2379"}, `has no resource "pods"`},
+		{[]string{"--etcd-servers=https://main:2379", "--etcd-servers-overrides=wardle.example.com#https://w:2379"}, "--etcd-servers-overrides"},
+	} {
+		if _, err := parsedOptions(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error containing %q", c.args, err, c.want)
+		}
 	}
 }

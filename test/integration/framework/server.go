@@ -187,8 +187,21 @@ func (e *Etcd) Flags() []string {
 // the test ends.
 func StartEtcd(t testing.TB) *Etcd {
 	t.Helper()
+	return startEtcd(t, filepath.Join(t.TempDir(), "pki"))
+}
+
+// Another starts a second etcd cluster with the same CA and certificates,
+// as --etcd-servers-overrides needs (the clusters share the client's TLS
+// files).
+func (e *Etcd) Another(t testing.TB) *Etcd {
+	t.Helper()
+	return startEtcd(t, filepath.Dir(e.CAFile))
+}
+
+func startEtcd(t testing.TB, pkiDir string) *Etcd {
+	t.Helper()
 	dir := t.TempDir()
-	localPKI := embedded.LocalPKI{Dir: filepath.Join(dir, "pki")}
+	localPKI := embedded.LocalPKI{Dir: pkiDir}
 	if _, err := localPKI.Ensure(nil, nil); err != nil {
 		t.Fatal(err)
 	}
