@@ -28,42 +28,36 @@ func Parse(body []byte) (Metrics, error) {
 // labels (all series when labels is empty): counters and gauges by value,
 // histograms and summaries by their sample sum. 0 when there are none.
 func (m Metrics) Sum(name string, labels map[string]string) float64 {
-	family := m[name]
-	if family == nil {
-		return 0
-	}
-	total := 0.0
-	for _, metric := range family.GetMetric() {
-		if !holds(metric, labels) {
-			continue
-		}
+	return m.add(name, labels, func(metric *dto.Metric) float64 {
 		switch {
 		case metric.Counter != nil:
-			total += metric.GetCounter().GetValue()
+			return metric.GetCounter().GetValue()
 		case metric.Gauge != nil:
-			total += metric.GetGauge().GetValue()
+			return metric.GetGauge().GetValue()
 		case metric.Untyped != nil:
-			total += metric.GetUntyped().GetValue()
+			return metric.GetUntyped().GetValue()
 		case metric.Histogram != nil:
-			total += metric.GetHistogram().GetSampleSum()
-		case metric.Summary != nil:
-			total += metric.GetSummary().GetSampleSum()
+			return metric.GetHistogram().GetSampleSum()
+		default:
+			return metric.GetSummary().GetSampleSum()
 		}
-	}
-	return total
+	})
 }
 
 // Count adds the sample counts of name's histogram or summary series whose
 // labels hold every pair of labels.
 func (m Metrics) Count(name string, labels map[string]string) float64 {
-	family := m[name]
-	if family == nil {
-		return 0
-	}
+	return m.add(name, labels, func(metric *dto.Metric) float64 {
+		return float64(metric.GetHistogram().GetSampleCount() + metric.GetSummary().GetSampleCount())
+	})
+}
+
+// add adds value of each of name's series whose labels hold labels.
+func (m Metrics) add(name string, labels map[string]string, value func(*dto.Metric) float64) float64 {
 	total := 0.0
-	for _, metric := range family.GetMetric() {
+	for _, metric := range m[name].GetMetric() {
 		if holds(metric, labels) {
-			total += float64(metric.GetHistogram().GetSampleCount() + metric.GetSummary().GetSampleCount())
+			total += value(metric)
 		}
 	}
 	return total

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"time"
 
@@ -284,6 +285,14 @@ func checkList(l List, persisted Persisted, acked []ackedWrite) *Failure {
 		}
 	}
 	return nil
+}
+
+// Save writes the report into the repository's _output/robustness/name
+// and returns that directory.
+func (r *Report) Save(name string, h Recorded, persisted Persisted) (string, error) {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "_output", "robustness", name)
+	return dir, r.Write(dir, h, persisted)
 }
 
 // Write saves the history, what etcd persisted, the failures and, when the

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -91,12 +89,8 @@ func TestConsistencyThroughTheAggregator(t *testing.T) {
 		for _, f := range report.Failures {
 			t.Error(f)
 		}
-		dir, _ := filepath.Abs(filepath.Join("..", "..", "_output", "robustness", fmt.Sprintf("%s-%d", t.Name(), seed)))
-		if err := os.MkdirAll(dir, 0o755); err == nil {
-			if err := report.Write(dir, recorded, persisted); err == nil {
-				t.Errorf("the history and its failures are in %s", dir)
-			}
-		}
+		dir, err := report.Save(fmt.Sprintf("%s-%d", t.Name(), seed), recorded, persisted)
+		t.Errorf("the history and its failures are in %s (%v)", dir, err)
 	}
 	if report.WatchEvents == 0 || report.Lists == 0 {
 		t.Errorf("nothing to check: %d watch events, %d lists", report.WatchEvents, report.Lists)

@@ -137,7 +137,7 @@ func testRestore(t *testing.T, bump int64) {
 	waitReconciled(t, replicas[0], "after-restore")
 	for i, cs := range replicas {
 		testutil.WaitForNoError(t, time.Minute, fmt.Sprintf("replica %d's storage migration status to be sound", i), func(context.Context) error {
-			status, err := migrationStatus(cs)
+			status, err := testutil.MigrationStatus(context.Background(), cs)
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -245,22 +244,13 @@ func restartReplica(t *testing.T, ha *localcluster.HA, r *localcluster.Process) 
 	}
 }
 
-func migrationStatus(cs clientset.Interface) (storagemigration.Status, error) {
-	var status storagemigration.Status
-	body, err := cs.Discovery().RESTClient().Get().AbsPath(storagemigration.Path).DoRaw(context.Background())
-	if err != nil {
-		return status, err
-	}
-	return status, json.Unmarshal(body, &status)
-}
-
 // waitForMigration polls a replica's migration status of Flunders until
 // done says so, and returns that status.
 func waitForMigration(t *testing.T, cs clientset.Interface, what string, done func(storagemigration.ResourceStatus) bool) storagemigration.ResourceStatus {
 	t.Helper()
 	var last storagemigration.ResourceStatus
 	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 2*time.Minute, true, func(context.Context) (bool, error) {
-		status, err := migrationStatus(cs)
+		status, err := testutil.MigrationStatus(context.Background(), cs)
 		if err != nil {
 			return false, nil // the replica may be restarting
 		}
@@ -282,7 +272,7 @@ func waitForMigration(t *testing.T, cs clientset.Interface, what string, done fu
 func leaderReplica(t *testing.T, ha *localcluster.HA, replicas []clientset.Interface) *localcluster.Process {
 	t.Helper()
 	for i, cs := range replicas {
-		status, err := migrationStatus(cs)
+		status, err := testutil.MigrationStatus(context.Background(), cs)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -116,16 +116,17 @@ func (f *faults) migrate() {
 		}
 		f.restartReplica(r)
 	}
-	client := clientset.NewForConfigOrDie(testutil.ReplicaConfig(f.t, f.ha.Replicas[0])).Discovery().RESTClient()
+	client := clientset.NewForConfigOrDie(testutil.ReplicaConfig(f.t, f.ha.Replicas[0]))
 	var last storagemigration.ResourceStatus
 	testutil.WaitFor(f.t, 2*time.Minute, "the storage migration of CronTabs to "+mediaType, func(ctx context.Context) (bool, error) {
-		body, err := client.Get().AbsPath(storagemigration.Path).DoRaw(ctx)
-		if err != nil {
+		status, err := testutil.MigrationStatus(ctx, client)
+		var syntax *json.SyntaxError
+		var wrongType *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax) || errors.As(err, &wrongType):
+			return false, err // an answer that is not a status
+		case err != nil:
 			return false, nil // restarting
-		}
-		var status storagemigration.Status
-		if err := json.Unmarshal(body, &status); err != nil {
-			return false, err
 		}
 		for _, r := range status.Resources {
 			if r.Resource == "crontabs.stable.example.com" {

@@ -9,8 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,14 +120,11 @@ func TestConsistencyUnderFaults(t *testing.T) {
 		t.Logf("fault: %s; injected %dx, writes flowing again at most %.1fs after it began", name, n, recovery[name].Seconds())
 	}
 	if len(report.Failures) > 0 {
-		dir := artifacts(t, "history")
 		for _, failure := range report.Failures {
 			t.Error(failure)
 		}
-		if err := report.Write(dir, recorded, persisted); err != nil {
-			t.Error(err)
-		}
-		t.Errorf("the history and its failures are in %s", dir)
+		dir, err := report.Save(artifactName(t, "history"), recorded, persisted)
+		t.Errorf("the history and its failures are in %s (%v)", dir, err)
 	}
 	checkCacheConsistency(t, ha)
 
@@ -151,7 +146,7 @@ func TestConsistencyUnderFaults(t *testing.T) {
 	if !caughtWatch || !caughtRead {
 		t.Errorf("the checker missed a lie: the dropped watch event %v (%s), the stale read %v (%s); it found %v",
 			caughtWatch, droppedEvent, caughtRead, staleGet, withLies.Failures)
-		_ = withLies.Write(artifacts(t, "liar"), recorded.Merge(lied.History.Recorded()), persisted)
+		_, _ = withLies.Save(artifactName(t, "liar"), recorded.Merge(lied.History.Recorded()), persisted)
 		return
 	}
 	t.Logf("the lying proxy dropped a watch event and served a stale get; the checker caught both: %v", withLies.Failures)
@@ -172,13 +167,9 @@ func endpointsOf(t *testing.T, ha *localcluster.HA) []rob.Endpoint {
 	return endpoints
 }
 
-// artifacts is where a failing run leaves its history: _output/robustness.
-func artifacts(t *testing.T, what string) string {
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "_output", "robustness", t.Name()+"-"+what+"-"+time.Now().Format("20060102-150405")))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+// artifactName names a failing run's directory under _output/robustness.
+func artifactName(t *testing.T, what string) string {
+	return t.Name() + "-" + what + "-" + time.Now().Format("20060102-150405")
 }
 
 // checkCacheConsistency: k8s.io/apiserver compared each replica's watch
