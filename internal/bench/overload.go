@@ -67,10 +67,11 @@ func overloadServer(ctx context.Context, s ScaleServer, pidOf func(string) (int,
 	log func(string, ...any), record func(string, float64)) error {
 	scenario := s.Clients[0].Scenario
 	log("%s: growing to %d objects", scenario, o.Objects)
-	_, capacity, err := grow(ctx, s, 0, o.Objects, ScaleOptions{Workers: o.Workers})
+	g, err := grow(ctx, s, 0, o.Objects, 0, ScaleOptions{Workers: o.Workers}, pidOf)
 	if err != nil {
 		return err
 	}
+	capacity := g.rates[len(g.rates)-1].Value
 	record("creates_per_s", capacity)
 	// Priority and fairness prices a list or a streaming watch by the
 	// stored object count, which the server refreshes once a minute: a

@@ -24,6 +24,13 @@ type ScaleOptions struct {
 	// each size (<scenario>-heap-<objects>.pprof) and a 3-second CPU profile
 	// from the start of each full list (<scenario>-list-<objects>.pprof).
 	ProfileDir string
+	// MemoryCapMiB and TimeCap stop a server's growth once its resident
+	// memory passes the cap, or once its growth has taken TimeCap in all
+	// (zero: no cap). A stopped server is measured no further and leaves the
+	// run (see retire). Uncapped names the scenarios the caps do not stop.
+	MemoryCapMiB float64
+	TimeCap      time.Duration
+	Uncapped     []string
 }
 
 // ScalePoint is one figure: a metric of a scenario at an object count.
@@ -81,20 +88,41 @@ func RunScale(ctx context.Context, servers []ScaleServer, etcd *clientv3.Client,
 		baselines[s.Process] = m
 	}
 	stored := map[string]int{}
+	spent := map[string]time.Duration{}
+	stopped := map[string]bool{}
 	for _, size := range o.Sizes {
 		for _, s := range servers {
+			if stopped[s.Process] {
+				continue
+			}
 			scenario := s.Clients[0].Scenario
 			add := func(scenario, metric string, value float64) {
 				points = append(points, ScalePoint{Scenario: scenario, Objects: size, Metric: metric, Value: value})
 				log("%-18s %7d objects  %-26s %10.3f", scenario, size, metric, value)
 			}
-			first, last, err := grow(ctx, s, stored[s.Process], size, o)
+			g, err := grow(ctx, s, stored[s.Process], size, spent[s.Process], o, pidOf)
 			if err != nil {
 				return points, fmt.Errorf("%s: %w", scenario, err)
 			}
-			stored[s.Process] = size
-			add(scenario, "create_ops_per_s_first", first)
-			add(scenario, "create_ops_per_s_last", last)
+			stored[s.Process] = g.reached
+			spent[s.Process] += g.elapsed
+			for _, p := range append(g.rates, g.residentMiB...) {
+				p.Scenario = scenario
+				points = append(points, p)
+			}
+			add(scenario, "create_server_cpu_ms", g.serverCPUms)
+			add(scenario, "create_etcd_cpu_ms", g.etcdCPUms)
+			if g.stopped != "" {
+				add(scenario, "stopped_"+g.stopped, float64(g.reached))
+				stopped[s.Process] = true
+				log("%s stopped at %d objects (%s); deleting its objects and restarting it", scenario, g.reached, g.stopped)
+				if err := retire(ctx, s, etcd, restart); err != nil {
+					return points, fmt.Errorf("%s: %w", scenario, err)
+				}
+				continue
+			}
+			add(scenario, "create_ops_per_s_first", g.rates[0].Value)
+			add(scenario, "create_ops_per_s_last", g.rates[len(g.rates)-1].Value)
 
 			pid, err := pidOf(s.Process)
 			if err != nil {
@@ -156,6 +184,23 @@ func RunScale(ctx context.Context, servers []ScaleServer, etcd *clientv3.Client,
 			}
 			baselines[s.Process] = memory{rssMiB: restarted.rssMiB - (m.rssMiB - base.rssMiB), heapMiB: restarted.heapMiB - (m.heapMiB - base.heapMiB)}
 		}
+		etcdPID, err := pidOf("etcd")
+		if err != nil {
+			return points, err
+		}
+		space, err := measureEtcdSpace(ctx, etcd, etcdPID)
+		if err != nil {
+			return points, fmt.Errorf("etcd: %w", err)
+		}
+		for _, p := range []ScalePoint{
+			{Metric: "etcd_db_mib", Value: space.dbMiB}, {Metric: "etcd_db_in_use_mib", Value: space.inUseMiB},
+			{Metric: "etcd_db_defragmented_mib", Value: space.defragmentedMiB}, {Metric: "etcd_defrag_s", Value: space.defrag.Seconds()},
+			{Metric: "etcd_resident_mib", Value: space.residentMiB},
+		} {
+			p.Scenario, p.Objects = "etcd", size
+			points = append(points, p)
+			log("%-18s %7d objects  %-26s %10.3f", p.Scenario, size, p.Metric, p.Value)
+		}
 	}
 	return points, nil
 }
@@ -165,32 +210,6 @@ func boolValue(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// grow creates objects from..to-1 and returns the create throughput of the
-// first and the last tenth of them.
-func grow(ctx context.Context, s ScaleServer, from, to int, o ScaleOptions) (first, last float64, err error) {
-	tenth := max((to-from)/10, 1)
-	create := func(start, end int) (float64, error) {
-		if end <= start {
-			return 0, nil
-		}
-		r := measure(ctx, Scenario{}, "create", end-start, o.Workers, func(ctx context.Context, i int) error {
-			return s.Writer.Create(ctx, start+i)
-		})
-		if r.Errors > 0 {
-			return 0, fmt.Errorf("%d of %d creates failed (first: %s)", r.Errors, end-start, r.FirstError)
-		}
-		return r.OpsPerS, nil
-	}
-	if first, err = create(from, from+tenth); err != nil {
-		return 0, 0, err
-	}
-	if _, err = create(from+tenth, to-tenth); err != nil {
-		return 0, 0, err
-	}
-	last, err = create(max(to-tenth, from+tenth), to)
-	return first, last, err
 }
 
 // restartServer restarts the server's process and times, from the start of

@@ -13,11 +13,26 @@ import (
 var ScaleMetrics = []string{
 	"memory_growth_mib", "live_heap_mib", "live_heap_growth_mib", "live_heap_bytes_per_object",
 	"full_list_s", "full_list_server_cpu_s", "full_list_from_watch_cache", "paginated_list_s", "page_p99_ms", "informer_sync_s",
-	"restart_ready_s", "restart_first_list_s", "create_ops_per_s_first", "create_ops_per_s_last", "etcd_bytes_per_object",
+	"restart_ready_s", "restart_first_list_s", "create_ops_per_s_first", "create_ops_per_s_last",
+	"create_server_cpu_ms", "create_etcd_cpu_ms", "etcd_bytes_per_object",
 }
+
+// GrowthMetrics are taken at every tenth of each growth step, not only at
+// the sizes: creates per second over that tenth, and the server's resident
+// memory at its end (no forced collection).
+var GrowthMetrics = []string{"create_ops_per_s", "resident_mib"}
+
+// EtcdScaleMetrics are the shared etcd's, at each size once every server
+// grew: its database size and the part in use, the size after a compaction
+// and a defragmentation, how long the defragmentation took, its resident
+// memory.
+var EtcdScaleMetrics = []string{"etcd_db_mib", "etcd_db_in_use_mib", "etcd_db_defragmented_mib", "etcd_defrag_s", "etcd_resident_mib"}
 
 // ScaleScenarios are the scenarios of a scale run, in report order.
 var ScaleScenarios = []string{"ours", "ours-protobuf", "crd", "sample-apiserver"}
+
+// stoppedMetrics say where a server stopped and why.
+var stoppedMetrics = []string{"stopped_" + stoppedMemoryCap, "stopped_" + stoppedTimeCap}
 
 func scaleValue(points []ScalePoint, scenario string, objects int, metric string) (float64, bool) {
 	for _, p := range points {
@@ -28,43 +43,70 @@ func scaleValue(points []ScalePoint, scenario string, objects int, metric string
 	return 0, false
 }
 
-// scaleTarget is one of the targets at the largest size: ratio is the
-// figure, met says whether it reaches the target.
+// scaleTarget is one of the targets: figure computes it from the figures
+// at one size, met says whether it reaches the target. Targets against the
+// CRD are taken at the largest size the CRD reached; the others at the
+// largest size.
 type scaleTarget struct {
 	name, want string
-	ratio      func(get func(scenario, metric string) float64) (float64, bool)
+	againstCRD bool
+	figure     func(get func(scenario, metric string) float64) (float64, bool)
 }
 
 var scaleTargets = []scaleTarget{
-	{"resident memory growth, ours / crd", "≤ 0.25", func(get func(string, string) float64) (float64, bool) {
+	{"resident memory growth, ours / crd", "≤ 0.25", true, func(get func(string, string) float64) (float64, bool) {
 		r := get("ours", "memory_growth_mib") / get("crd", "memory_growth_mib")
 		return r, r <= 0.25
 	}},
-	{"live heap growth, ours / crd", "≤ 0.33", func(get func(string, string) float64) (float64, bool) {
+	{"live heap growth, ours / crd", "≤ 0.33", true, func(get func(string, string) float64) (float64, bool) {
 		r := get("ours", "live_heap_growth_mib") / get("crd", "live_heap_growth_mib")
 		return r, r <= 1.0/3
 	}},
-	{"full list speed-up, protobuf client (crd / ours-protobuf)", "≥ 8", func(get func(string, string) float64) (float64, bool) {
+	{"full list speed-up, protobuf client (crd / ours-protobuf)", "≥ 8", true, func(get func(string, string) float64) (float64, bool) {
 		r := get("crd", "full_list_s") / get("ours-protobuf", "full_list_s")
 		return r, r >= 8
 	}},
-	{"full list speed-up, JSON client (crd / ours)", "≥ 4", func(get func(string, string) float64) (float64, bool) {
+	{"full list speed-up, JSON client (crd / ours)", "≥ 4", true, func(get func(string, string) float64) (float64, bool) {
 		r := get("crd", "full_list_s") / get("ours", "full_list_s")
 		return r, r >= 4
 	}},
-	{"server CPU per full list, JSON (crd / ours)", "(reported)", func(get func(string, string) float64) (float64, bool) {
+	{"server CPU per full list, JSON (crd / ours)", "(reported)", true, func(get func(string, string) float64) (float64, bool) {
 		r := get("crd", "full_list_server_cpu_s") / get("ours", "full_list_server_cpu_s")
 		return r, true
 	}},
-	{"informer sync speed-up, protobuf (crd / ours-protobuf)", "≥ 5", func(get func(string, string) float64) (float64, bool) {
+	{"informer sync speed-up, protobuf (crd / ours-protobuf)", "≥ 5", true, func(get func(string, string) float64) (float64, bool) {
 		r := get("crd", "informer_sync_s") / get("ours-protobuf", "informer_sync_s")
 		return r, r >= 5
 	}},
-	{"restart to ready, ours / crd", "≤ 0.5", func(get func(string, string) float64) (float64, bool) {
+	{"restart to ready, ours / crd", "≤ 0.5", true, func(get func(string, string) float64) (float64, bool) {
 		r := get("ours", "restart_ready_s") / get("crd", "restart_ready_s")
 		return r, r <= 0.5
 	}},
-	{"creates at the end / at the start, ours", "≥ 0.9", func(get func(string, string) float64) (float64, bool) {
+	{"resident memory growth, ours (MiB)", "≤ 6144", false, func(get func(string, string) float64) (float64, bool) {
+		v := get("ours", "memory_growth_mib")
+		return v, v <= 6144
+	}},
+	{"live heap per object, ours (bytes)", "≤ 2000", false, func(get func(string, string) float64) (float64, bool) {
+		v := get("ours", "live_heap_bytes_per_object")
+		return v, v <= 2000
+	}},
+	{"informer sync, protobuf (s)", "≤ 30", false, func(get func(string, string) float64) (float64, bool) {
+		v := get("ours-protobuf", "informer_sync_s")
+		return v, v <= 30
+	}},
+	{"full list, protobuf (s)", "≤ 15", false, func(get func(string, string) float64) (float64, bool) {
+		v := get("ours-protobuf", "full_list_s")
+		return v, v <= 15
+	}},
+	{"restart to ready, ours (s)", "≤ 10", false, func(get func(string, string) float64) (float64, bool) {
+		v := get("ours", "restart_ready_s")
+		return v, v <= 10
+	}},
+	{"page of 500 at p99, ours, JSON or protobuf (ms)", "≤ 100", false, func(get func(string, string) float64) (float64, bool) {
+		v := max(get("ours", "page_p99_ms"), get("ours-protobuf", "page_p99_ms"))
+		return v, v <= 100
+	}},
+	{"creates at the end / at the start, ours", "≥ 0.9", false, func(get func(string, string) float64) (float64, bool) {
 		r := get("ours", "create_ops_per_s_last") / get("ours", "create_ops_per_s_first")
 		return r, r >= 0.9
 	}},
@@ -97,19 +139,41 @@ func WriteScaleMarkdown(w io.Writer, points []ScalePoint, o ScaleOptions) {
 			}
 		}
 	}
-	largest := slices.Max(o.Sizes)
-	fmt.Fprintf(w, "\nTargets at %d objects, as ratios in this run:\n\n| target | want | measured | met |\n|---|---|---|---|\n", largest)
-	get := func(scenario, metric string) float64 {
-		v, _ := scaleValue(points, scenario, largest, metric)
-		return v
+	fmt.Fprintln(w)
+	for _, size := range o.Sizes {
+		for _, metric := range EtcdScaleMetrics {
+			if v, ok := scaleValue(points, "etcd", size, metric); ok {
+				fmt.Fprintf(w, "| %s | etcd | %d | %s |\n", metric, size, formatFigure(v))
+			}
+		}
 	}
+	for _, p := range points {
+		if slices.Contains(stoppedMetrics, p.Metric) {
+			fmt.Fprintf(w, "\n%s stopped growing towards %d objects at %d: %s\n", p.Scenario, p.Objects, int(p.Value), strings.TrimPrefix(p.Metric, "stopped_"))
+		}
+	}
+	largest, crdLargest := slices.Max(o.Sizes), 0
+	for _, size := range o.Sizes {
+		if _, ok := scaleValue(points, "crd", size, "memory_growth_mib"); ok {
+			crdLargest = size
+		}
+	}
+	fmt.Fprintf(w, "\nTargets in this run:\n\n| target | at | want | measured | met |\n|---|---|---|---|---|\n")
 	for _, t := range scaleTargets {
-		r, met := t.ratio(get)
+		at := largest
+		if t.againstCRD {
+			at = crdLargest
+		}
+		get := func(scenario, metric string) float64 {
+			v, _ := scaleValue(points, scenario, at, metric)
+			return v
+		}
+		r, met := t.figure(get)
 		verdict := map[bool]string{true: "yes", false: "no"}[met]
 		if r <= 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-			verdict = "n/a (a figure is zero or negative: too few objects to measure)"
+			verdict = "n/a (a figure is missing, zero or negative)"
 		}
-		fmt.Fprintf(w, "| %s | %s | %.2f | %s |\n", t.name, t.want, r, verdict)
+		fmt.Fprintf(w, "| %s | %d | %s | %.2f | %s |\n", t.name, at, t.want, r, verdict)
 	}
 }
 
@@ -144,12 +208,20 @@ func WriteScaleSVG(path string, points []ScalePoint, sizes []int) error {
 			metrics = append(metrics, m)
 		}
 	}
+	metrics = append(append(metrics, GrowthMetrics...), EtcdScaleMetrics...)
 	rows := (len(metrics) + cols - 1) / cols
 	width, height := cols*panelW, rows*panelH+40
-	colors := map[string]string{"ours": "#1f77b4", "ours-protobuf": "#17becf", "crd": "#d62728", "sample-apiserver": "#ff7f0e"}
+	colors := map[string]string{"ours": "#1f77b4", "ours-protobuf": "#17becf", "crd": "#d62728", "sample-apiserver": "#ff7f0e", "etcd": "#7f7f7f"}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", width, height)
-	minSize, maxSize := math.Log10(float64(slices.Min(sizes))), math.Log10(float64(slices.Max(sizes)))
+	// Growth metrics are taken between the sizes too.
+	smallest := slices.Min(sizes)
+	for _, p := range points {
+		if p.Objects > 0 {
+			smallest = min(smallest, p.Objects)
+		}
+	}
+	minSize, maxSize := math.Log10(float64(smallest)), math.Log10(float64(slices.Max(sizes)))
 	if maxSize == minSize {
 		maxSize = minSize + 1
 	}
@@ -176,24 +248,27 @@ func WriteScaleSVG(path string, points []ScalePoint, sizes []int) error {
 			x := plotX + (math.Log10(float64(size))-minSize)/(maxSize-minSize)*plotW
 			fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">%d</text>`+"\n", x, plotY+plotH+12, size)
 		}
-		for _, scenario := range ScaleScenarios {
-			var line []string
-			for _, size := range sizes {
-				v, ok := scaleValue(points, scenario, size, metric)
-				if !ok || v <= 0 {
-					continue
+		for _, scenario := range append(slices.Clone(ScaleScenarios), "etcd") {
+			var series []ScalePoint
+			for _, p := range points {
+				if p.Scenario == scenario && p.Metric == metric && p.Value > 0 {
+					series = append(series, p)
 				}
-				x := plotX + (math.Log10(float64(size))-minSize)/(maxSize-minSize)*plotW
-				y := plotY + plotH - (math.Log10(v)-lo)/(hi-lo)*plotH
+			}
+			slices.SortFunc(series, func(a, b ScalePoint) int { return a.Objects - b.Objects })
+			var line []string
+			for _, p := range series {
+				x := plotX + (math.Log10(float64(p.Objects))-minSize)/(maxSize-minSize)*plotW
+				y := plotY + plotH - (math.Log10(p.Value)-lo)/(hi-lo)*plotH
 				line = append(line, fmt.Sprintf("%.1f,%.1f", x, y))
-				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s %d: %s</title></circle>`+"\n", x, y, colors[scenario], scenario, size, formatFigure(v))
+				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s %d: %s</title></circle>`+"\n", x, y, colors[scenario], scenario, p.Objects, formatFigure(p.Value))
 			}
 			if len(line) > 1 {
 				fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.5"/>`+"\n", strings.Join(line, " "), colors[scenario])
 			}
 		}
 	}
-	for i, scenario := range ScaleScenarios {
+	for i, scenario := range append(slices.Clone(ScaleScenarios), "etcd") {
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
 			10+i*150, height-22, colors[scenario], 24+i*150, height-13, scenario)
 	}

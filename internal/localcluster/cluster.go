@@ -29,6 +29,8 @@ type Config struct {
 	NoController bool
 	// ServerArgs are extra flags of the extension API server.
 	ServerArgs []string
+	// EtcdArgs are extra flags of etcd (the scale run's quota).
+	EtcdArgs []string
 	// Log receives progress lines; nil discards them.
 	Log func(format string, args ...any)
 }
@@ -149,11 +151,11 @@ func (c *Cluster) startEtcd(ctx context.Context) error {
 	}
 	c.EtcdURL = fmt.Sprintf("http://127.0.0.1:%d", clientPort)
 	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
-	pid, err := startDetached(c.Dir, "etcd", filepath.Join(c.BinDir, "etcd"),
-		"--name=local", "--data-dir="+filepath.Join(c.Dir, "etcd"),
-		"--listen-client-urls="+c.EtcdURL, "--advertise-client-urls="+c.EtcdURL,
-		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
-		"--initial-cluster=local="+peerURL, "--log-level=warn")
+	args := append([]string{"--name=local", "--data-dir=" + filepath.Join(c.Dir, "etcd"),
+		"--listen-client-urls=" + c.EtcdURL, "--advertise-client-urls=" + c.EtcdURL,
+		"--listen-peer-urls=" + peerURL, "--initial-advertise-peer-urls=" + peerURL,
+		"--initial-cluster=local=" + peerURL, "--log-level=warn"}, c.EtcdArgs...)
+	pid, err := startDetached(c.Dir, "etcd", filepath.Join(c.BinDir, "etcd"), args...)
 	if err != nil {
 		return err
 	}

@@ -78,11 +78,14 @@ func harness(t *testing.T) (root, binDir string) {
 }
 
 // TestScaleHarnessSmoke runs make bench-scale's harness at a few hundred
-// objects: every scenario reports every metric at every size.
+// objects: every scenario reports every metric at every size, and etcd its
+// space; sample-apiserver, the only one the time cap applies to, stops at
+// its first check and leaves the run.
 func TestScaleHarnessSmoke(t *testing.T) {
 	root, binDir := harness(t)
 	out := t.TempDir()
-	cmd := exec.Command(filepath.Join(binDir, "apiserver-bench"), "-bin-dir", binDir, "-out", out, "-scale", "-sizes", "100,300", "-workers", "4")
+	cmd := exec.Command(filepath.Join(binDir, "apiserver-bench"), "-bin-dir", binDir, "-out", out, "-scale", "-sizes", "100,300", "-workers", "4",
+		"-time-cap", "1ns", "-uncapped", "ours,ours-protobuf,crd")
 	cmd.Dir = root
 	if output, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("apiserver-bench -scale: %v\n%s", err, output)
@@ -97,7 +100,35 @@ func TestScaleHarnessSmoke(t *testing.T) {
 	}
 	serverSide := map[string]bool{"ours": true, "crd": true, "sample-apiserver": true}
 	clientSide := []string{"full_list_s", "full_list_server_cpu_s", "full_list_from_watch_cache", "paginated_list_s", "page_p99_ms", "informer_sync_s"}
+	stopped := 0
+	for _, p := range points {
+		if p.Scenario == "sample-apiserver" && p.Metric == "stopped_time_cap" && p.Objects == 100 && p.Value > 0 && p.Value < 100 {
+			stopped++
+		} else if p.Scenario == "sample-apiserver" && strings.HasPrefix(p.Metric, "stopped_") || p.Scenario == "sample-apiserver" && p.Objects == 300 {
+			t.Errorf("sample-apiserver went on after the time cap: %+v", p)
+		}
+	}
+	if stopped != 1 {
+		t.Errorf("sample-apiserver: want one stop at the time cap before 100 objects, got %d", stopped)
+	}
+	for _, size := range []int{100, 300} {
+		for _, metric := range bench.EtcdScaleMetrics {
+			if !slices.ContainsFunc(points, func(p bench.ScalePoint) bool {
+				return p.Scenario == "etcd" && p.Objects == size && p.Metric == metric && p.Value > 0
+			}) {
+				t.Errorf("etcd at %d objects: no %s", size, metric)
+			}
+		}
+	}
+	if rates := slices.DeleteFunc(slices.Clone(points), func(p bench.ScalePoint) bool {
+		return p.Scenario != "ours" || p.Metric != "create_ops_per_s" || p.Value <= 0
+	}); len(rates) != 20 {
+		t.Errorf("ours: want creates per second at each of 20 tenths, got %d", len(rates))
+	}
 	for _, scenario := range bench.ScaleScenarios {
+		if scenario == "sample-apiserver" {
+			continue
+		}
 		for _, size := range []int{100, 300} {
 			for _, metric := range bench.ScaleMetrics {
 				if !serverSide[scenario] && !slices.Contains(clientSide, metric) {
@@ -107,7 +138,7 @@ func TestScaleHarnessSmoke(t *testing.T) {
 				for _, p := range points {
 					if p.Scenario == scenario && p.Objects == size && p.Metric == metric {
 						found = true
-						if metric != "full_list_from_watch_cache" && metric != "full_list_server_cpu_s" && !strings.Contains(metric, "growth") && metric != "live_heap_bytes_per_object" && p.Value <= 0 {
+						if metric != "full_list_from_watch_cache" && !strings.Contains(metric, "cpu") && !strings.Contains(metric, "growth") && metric != "live_heap_bytes_per_object" && p.Value <= 0 {
 							t.Errorf("%s at %d objects: %s = %v", scenario, size, metric, p.Value)
 						}
 					}

@@ -47,6 +47,10 @@ func main() {
 	so := bench.ScaleOptions{PageSize: 500}
 	sizes := flag.String("sizes", "1000,10000,100000", "with -scale: comma-separated object counts, increasing")
 	flag.IntVar(&so.ObjectBytes, "object-bytes", 0, "with -scale: bytes per object (default: about 500)")
+	flag.Float64Var(&so.MemoryCapMiB, "memory-cap-mib", 8192, "with -scale: stop a server's growth once its resident memory passes this (0: no cap)")
+	flag.DurationVar(&so.TimeCap, "time-cap", 40*time.Minute, "with -scale: stop a server's growth once it has taken this long in all (0: no cap)")
+	uncapped := flag.String("uncapped", "", "with -scale: comma-separated scenarios the caps do not stop")
+	etcdQuota := flag.Int64("etcd-quota-bytes", 8<<30, "with -scale: etcd's --quota-backend-bytes")
 	overload := flag.Bool("overload", false, "the overload run instead: list storms and a write flood against this server and the CRD at -objects")
 	var oo bench.OverloadOptions
 	flag.IntVar(&oo.Informers, "informers", 50, "with -overload: informers that start at once")
@@ -76,7 +80,11 @@ func main() {
 	}
 	if *scale {
 		so.Workers, so.ProfileDir = o.Workers, profile.Dir
-		if err := runScale(ctx, so, *sizes, runConfig{binDir: *binDir, out: *out, dir: *dir, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...)}); err != nil {
+		if *uncapped != "" {
+			so.Uncapped = strings.Split(*uncapped, ",")
+		}
+		if err := runScale(ctx, so, *sizes, runConfig{binDir: *binDir, out: *out, dir: *dir, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...),
+			etcdArgs: []string{fmt.Sprintf("--quota-backend-bytes=%d", *etcdQuota)}}); err != nil {
 			fmt.Fprintf(os.Stderr, "apiserver-bench: %v\n", err)
 			os.Exit(1)
 		}
@@ -91,7 +99,7 @@ func main() {
 type runConfig struct {
 	binDir, out, dir, only string
 	profile                bench.ProfileOptions
-	serverArgs             []string
+	serverArgs, etcdArgs   []string
 }
 
 func run(ctx context.Context, o bench.Options, rc runConfig) error {
@@ -147,7 +155,7 @@ func upCluster(ctx context.Context, rc runConfig, prefix string) (*localcluster.
 		}
 		dir = tmp
 	}
-	c, err := localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: rc.binDir, DeployDir: "artifacts/deploy", NoController: true, ServerArgs: rc.serverArgs, Log: logf})
+	c, err := localcluster.Up(ctx, localcluster.Config{Dir: dir, BinDir: rc.binDir, DeployDir: "artifacts/deploy", NoController: true, ServerArgs: rc.serverArgs, EtcdArgs: rc.etcdArgs, Log: logf})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -34,20 +34,25 @@ func runScale(ctx context.Context, o bench.ScaleOptions, sizes string, rc runCon
 	if err != nil {
 		return err
 	}
+	// This server grows last at each size: the others may stop at a memory
+	// cap and leave the run first, giving their memory back to the machine.
+	servers = append(servers[1:], servers[0])
 	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{c.EtcdURL}, DialTimeout: 10 * time.Second})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = etcd.Close() }()
-	points, err := bench.RunScale(ctx, servers, etcd, c.Restart, c.PID, o, logf)
-	if err != nil {
-		return err
-	}
-	bench.WriteScaleMarkdown(os.Stdout, points, o)
+	points, runErr := bench.RunScale(ctx, servers, etcd, c.Restart, c.PID, o, logf)
+	// The figures taken so far are written even when the run failed: a
+	// long run's first sizes are worth keeping.
 	jsonPath, svgPath := filepath.Join(rc.out, "scale.json"), filepath.Join(rc.out, "scale.svg")
 	if err := bench.WriteJSON(jsonPath, points); err != nil {
 		return err
 	}
+	if runErr != nil {
+		return fmt.Errorf("%w (the figures so far are in %s)", runErr, jsonPath)
+	}
+	bench.WriteScaleMarkdown(os.Stdout, points, o)
 	if err := bench.WriteScaleSVG(svgPath, points, o.Sizes); err != nil {
 		return err
 	}
