@@ -101,12 +101,12 @@ gotest: tools ## run the Go tests: unit, integration (in-process servers) and e2
 	cd test/certmanager && $(GO) test -count=1 ./...   # its own module: cert-manager's types
 	cd test/monitoring && $(GO) test -count=1 ./...    # its own module: prometheus-operator's types, Prometheus' rule parser
 
-ha-up: tools build ## 3-member etcd + 2 server replicas on loopback (.local/ha; kubeconfigs in .local/ha/replica-*/)
-	$(OUTPUT)/bin/local-cluster ha-up --dir .local/ha
+ha-up: tools build ## 3-member etcd + 2 server replicas on loopback (.local/ha; kubeconfigs in .local/ha/replica-*/); ARGS="--separate-groups=wardle.example.com" puts wardle on a cluster of its own
+	$(OUTPUT)/bin/local-cluster ha-up --dir .local/ha $(ARGS)
 
-ha-restore: etcd-tools build ## restore SNAPSHOT=<file> (make backup ARGS="--ha .local/ha") into the HA topology's 3 members, revision bumped
+ha-restore: etcd-tools build ## restore SNAPSHOT=<file> (make backup ARGS="--ha .local/ha") into the HA topology's 3 members, revision bumped; ARGS="--group=wardle.example.com" restores that group's cluster
 	@if [[ -z "$(SNAPSHOT)" ]]; then echo "make ha-restore: set SNAPSHOT to a file make backup wrote" >&2; exit 2; fi
-	$(OUTPUT)/bin/local-cluster ha-restore --dir .local/ha --snapshot "$(SNAPSHOT)"
+	$(OUTPUT)/bin/local-cluster ha-restore --dir .local/ha --snapshot "$(SNAPSHOT)" $(ARGS)
 
 ha-down: ## stop the HA topology and remove .local/ha
 	$(OUTPUT)/bin/local-cluster ha-down --dir .local/ha

@@ -8,6 +8,8 @@
 #   --standalone DIR   the embedded etcd of a server run with --local-dir DIR
 #                      (make run), over its mutual TLS
 #   --ha DIR           the HA topology's 3 members (make ha-up: .local/ha)
+#   --ha DIR --group G the 3 members of group G's own cluster (make ha-up
+#                      ARGS=--separate-groups=G)
 #   --demo DIR         the demo's etcd (make demo-up: .local/demo)
 #   --endpoints URLS --cacert F --cert F --key F   any other etcd
 # COMMAND:
@@ -37,10 +39,11 @@ done
 
 target=standalone
 target_dir="${ROOT}/.local"
-endpoints="" cacert="" cert="" key=""
+endpoints="" cacert="" cert="" key="" group=""
 while [[ $# -gt 0 && "$1" == --* ]]; do
   case "$1" in
     --standalone|--ha|--demo) target=${1#--}; target_dir=$2; shift 2 ;;
+    --group) group=$2; shift 2 ;;
     --endpoints) target=flags; endpoints=$2; shift 2 ;;
     --cacert) cacert=$2; shift 2 ;;
     --cert) cert=$2; shift 2 ;;
@@ -50,6 +53,7 @@ while [[ $# -gt 0 && "$1" == --* ]]; do
 done
 [[ $# -ge 1 ]] || die "no command; one of backup, restore, status, defrag, recover-space (see the top of $0)"
 command=$1; shift
+[[ -z "${group}" || "${target}" == ha ]] || die "--group names a separate group's cluster of the HA topology: use it with --ha"
 
 endpoint_file() {
   [[ -f "$1" ]] || die "$1 is missing: is the ${target} etcd running? ($2)"
@@ -62,7 +66,7 @@ connect() {
       endpoints=$(endpoint_file "${target_dir}/embedded-etcd-endpoint" "make run writes it while the server runs")
       cacert="${target_dir}/pki/ca.crt" cert="${target_dir}/pki/etcd-client.crt" key="${target_dir}/pki/etcd-client.key" ;;
     ha)
-      endpoints=$(endpoint_file "${target_dir}/etcd-endpoints" "make ha-up")
+      endpoints=$(endpoint_file "${target_dir}/etcd-endpoints${group:+-${group}}" "make ha-up${group:+ ARGS=--separate-groups=${group}}")
       cacert="${target_dir}/etcd-pki/etcd-ca.crt" cert="${target_dir}/etcd-pki/etcd-client.crt" key="${target_dir}/etcd-pki/etcd-client.key" ;;
     demo)
       endpoints=$(endpoint_file "${target_dir}/etcd-endpoints" "make demo-up") ;;
@@ -101,9 +105,9 @@ backup() {
   local out=${1:-${ROOT}/_output/backup} ep name start
   mkdir -p "${out}"
   ep=$(healthy_endpoint)
-  name="etcd-$(date -u +%Y%m%dT%H%M%SZ).db"
+  name="etcd${group:+-${group}}-$(date -u +%Y%m%dT%H%M%SZ).db"
   start=$(date +%s%N)
-  say "snapshot of ${ep} (${target})"
+  say "snapshot of ${ep} (${target}${group:+, the ${group} cluster})"
   # etcdctl writes <file>.part and renames it only once the snapshot is whole.
   on "${ep}" snapshot save "${out}/.unverified-${name}" >"${out}/.snapshot.log" 2>&1 \
     || { cat "${out}/.snapshot.log" >&2; die "the snapshot failed"; }

@@ -152,6 +152,9 @@ func measureLists(ctx context.Context, s ScaleServer, c ScaleClient, pid, size, 
 	t.fromCache = after == before
 
 	var pages []time.Duration
+	if profileDir != "" {
+		profiled = NewProfiler(s.URL, s.Client, profileDir, 10).Start(ctx, fmt.Sprintf("%s-pages-%d", c.Scenario, size))
+	}
 	start = time.Now()
 	for next := ""; ; {
 		pageStart := time.Now()
@@ -167,6 +170,11 @@ func measureLists(ctx context.Context, s ScaleServer, c ScaleClient, pid, size, 
 		}
 	}
 	t.paginated = time.Since(start)
+	if profileDir != "" {
+		if err := profiled(); err != nil {
+			return t, err
+		}
+	}
 	slices.Sort(pages)
 	t.pageP99 = pages[int(0.99*float64(len(pages)-1))]
 	if want := (size + pageSize - 1) / pageSize; len(pages) < want {

@@ -13,7 +13,8 @@ import (
 var ScaleMetrics = []string{
 	"memory_growth_mib", "live_heap_mib", "live_heap_growth_mib", "live_heap_bytes_per_object",
 	"full_list_s", "full_list_server_cpu_s", "full_list_from_watch_cache", "paginated_list_s", "page_p99_ms", "informer_sync_s",
-	"restart_ready_s", "restart_first_list_s", "create_ops_per_s_first", "create_ops_per_s_last",
+	"restart_ready_s", "restart_first_list_s", "restarted_memory_growth_mib", "restarted_live_heap_growth_mib",
+	"create_ops_per_s_first", "create_ops_per_s_last",
 	"create_server_cpu_ms", "create_etcd_cpu_ms", "etcd_bytes_per_object",
 }
 

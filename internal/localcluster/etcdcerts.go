@@ -11,6 +11,10 @@ import (
 // EtcdMembers is the etcd StatefulSet's size in artifacts/deploy.
 const EtcdMembers = 3
 
+// EtcdClusters are the etcd StatefulSets (and their headless Services) of
+// artifacts/deploy: the base's, and the separate-etcd component's.
+var EtcdClusters = []string{"etcd", "etcd-wardle"}
+
 // EtcdTLS names the files of etcd's mutual TLS, as WriteEtcdCerts writes
 // them in a directory.
 type EtcdTLS struct{ Dir string }
@@ -34,18 +38,21 @@ func (e EtcdTLS) BackupKey() string  { return filepath.Join(e.Dir, "etcd-backup.
 
 // WriteEtcdCerts writes etcd's mutual TLS into outDir: a CA of its own (kept
 // when it exists), one certificate for every member (client serving and
-// peer traffic) named for the StatefulSet's pods behind the headless Service
-// "etcd" in namespace and for loopback, and the client certificates of the
-// extension API server and of the backup CronJob.
+// peer traffic) named for the pods of every StatefulSet of EtcdClusters
+// behind its headless Service in namespace and for loopback, and the client
+// certificates of the extension API server and of the backup CronJob.
 func WriteEtcdCerts(outDir, namespace string) error {
 	ca, _, err := pki.LoadOrCreate(outDir, "etcd-ca", func() (*pki.KeyPair, error) { return pki.NewCA("extension-apiserver-etcd-ca") })
 	if err != nil {
 		return err
 	}
-	names := []string{"etcd", "etcd." + namespace, "etcd." + namespace + ".svc", "localhost"}
-	for i := 0; i < EtcdMembers; i++ {
-		pod := fmt.Sprintf("etcd-%d.etcd", i)
-		names = append(names, pod, pod+"."+namespace, pod+"."+namespace+".svc", pod+"."+namespace+".svc.cluster.local")
+	names := []string{"localhost"}
+	for _, cluster := range EtcdClusters {
+		names = append(names, cluster, cluster+"."+namespace, cluster+"."+namespace+".svc")
+		for i := 0; i < EtcdMembers; i++ {
+			pod := fmt.Sprintf("%s-%d.%s", cluster, i, cluster)
+			names = append(names, pod, pod+"."+namespace, pod+"."+namespace+".svc", pod+"."+namespace+".svc.cluster.local")
+		}
 	}
 	server, err := ca.IssueServing(pki.ServingCert{CommonName: "etcd", DNSNames: names, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, AlsoClient: true})
 	if err != nil {

@@ -34,7 +34,8 @@ func TestEtcdCertsVerify(t *testing.T) {
 		return leaf
 	}
 	server := load(files.ServerCert(), files.ServerKey())
-	for _, name := range []string{"etcd-0.etcd", "etcd-2.etcd.extension-apiserver.svc", "localhost", "127.0.0.1"} {
+	for _, name := range []string{"etcd-0.etcd", "etcd-2.etcd.extension-apiserver.svc", "etcd-wardle-1.etcd-wardle", "etcd-wardle",
+		"localhost", "127.0.0.1"} {
 		for _, usage := range []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth} {
 			if _, err := server.Verify(x509.VerifyOptions{Roots: roots, DNSName: name, KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
 				t.Errorf("member certificate for %s, usage %v: %v", name, usage, err)

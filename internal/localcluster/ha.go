@@ -20,22 +20,42 @@ import (
 // two replicas of the server on one etcd prefix, in standalone
 // authentication (one local CA, so one kubeconfig works for both). etcd
 // speaks mutual TLS to the replicas and between members, with the
-// certificates artifacts/deploy uses (WriteEtcdCerts).
+// certificates artifacts/deploy uses (WriteEtcdCerts). Groups named in
+// HAOptions.SeparateGroups live on 3-member clusters of their own
+// (--etcd-servers-overrides), with the same certificates.
 type HA struct {
 	Dir      string
 	BinDir   string
 	Members  []*Process
 	Replicas []*Process
 	EtcdTLS  EtcdTLS
+	// GroupMembers are the members of each separate group's cluster.
+	GroupMembers map[string][]*Process `json:",omitempty"`
 }
 
-// EtcdClientConfig reaches the members with the server's client certificate.
+// HAOptions shape the topology.
+type HAOptions struct {
+	// SeparateGroups are API groups (wardle.example.com) each put on a
+	// 3-member etcd cluster of its own.
+	SeparateGroups []string
+	// ReplicaArgs are extra flags of both server replicas.
+	ReplicaArgs []string
+}
+
+// EtcdClientConfig reaches the main cluster's members with the server's
+// client certificate.
 func (h *HA) EtcdClientConfig() (clientv3.Config, error) {
+	return h.EtcdClientConfigOf(h.Members)
+}
+
+// EtcdClientConfigOf reaches the given members (h.Members, or a group's
+// cluster) with the server's client certificate.
+func (h *HA) EtcdClientConfigOf(members []*Process) (clientv3.Config, error) {
 	tlsConfig, err := transport.TLSInfo{CertFile: h.EtcdTLS.ClientCert(), KeyFile: h.EtcdTLS.ClientKey(), TrustedCAFile: h.EtcdTLS.CAFile()}.ClientConfig()
 	if err != nil {
 		return clientv3.Config{}, err
 	}
-	return clientv3.Config{Endpoints: h.EtcdEndpoints(), TLS: tlsConfig, DialTimeout: 5 * time.Second}, nil
+	return clientv3.Config{Endpoints: endpoints(members), TLS: tlsConfig, DialTimeout: 5 * time.Second}, nil
 }
 
 // Process is one member or replica, restartable with the same flags.
@@ -50,10 +70,12 @@ type Process struct {
 	Kubeconfig string
 }
 
-// EtcdEndpoints are the client URLs of every member.
-func (h *HA) EtcdEndpoints() []string {
+// EtcdEndpoints are the client URLs of every member of the main cluster.
+func (h *HA) EtcdEndpoints() []string { return endpoints(h.Members) }
+
+func endpoints(members []*Process) []string {
 	var urls []string
-	for _, m := range h.Members {
+	for _, m := range members {
 		urls = append(urls, m.URL)
 	}
 	return urls
@@ -61,7 +83,13 @@ func (h *HA) EtcdEndpoints() []string {
 
 // HAUp starts the topology in dir and waits until both replicas are ready.
 // replicaArgs are extra flags of both server replicas.
-func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), replicaArgs ...string) (h *HA, err error) {
+func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), replicaArgs ...string) (*HA, error) {
+	return HAUpWith(ctx, dir, binDir, log, HAOptions{ReplicaArgs: replicaArgs})
+}
+
+// HAUpWith starts the topology shaped by o in dir and waits until both
+// replicas are ready.
+func HAUpWith(ctx context.Context, dir, binDir string, log func(string, ...any), o HAOptions) (h *HA, err error) {
 	if dir, err = filepath.Abs(dir); err != nil {
 		return nil, err
 	}
@@ -81,41 +109,24 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 	if err := WriteEtcdCerts(h.EtcdTLS.Dir, ServiceNamespace); err != nil {
 		return nil, err
 	}
-	var initial []string
-	for i := 0; i < EtcdMembers; i++ {
-		clientPort, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		peerPort, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		name := fmt.Sprintf("etcd-%d", i)
-		client, peer := fmt.Sprintf("https://127.0.0.1:%d", clientPort), fmt.Sprintf("https://127.0.0.1:%d", peerPort)
-		initial = append(initial, name+"="+peer)
-		h.Members = append(h.Members, &Process{Name: name, Binary: filepath.Join(binDir, "etcd"), URL: client, Args: []string{
-			"--name=" + name, "--data-dir=" + filepath.Join(dir, name),
-			"--listen-client-urls=" + client, "--advertise-client-urls=" + client,
-			"--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
-			"--initial-cluster-token=extension-apiserver-ha", "--initial-cluster-state=new", "--log-level=warn",
-			// As in artifacts/deploy/base/etcd.yaml.
-			"--cert-file=" + h.EtcdTLS.ServerCert(), "--key-file=" + h.EtcdTLS.ServerKey(), "--trusted-ca-file=" + h.EtcdTLS.CAFile(),
-			"--client-cert-auth=true",
-			"--peer-cert-file=" + h.EtcdTLS.ServerCert(), "--peer-key-file=" + h.EtcdTLS.ServerKey(), "--peer-trusted-ca-file=" + h.EtcdTLS.CAFile(),
-			"--peer-client-cert-auth=true",
-		}})
-	}
-	for _, m := range h.Members {
-		m.Args = append(m.Args, "--initial-cluster="+strings.Join(initial, ","))
-		if err := h.Start(m); err != nil {
-			return nil, err
-		}
-	}
-	if err := h.waitMembersReady(ctx); err != nil {
+	if h.Members, err = h.startEtcdCluster(ctx, "etcd", "extension-apiserver-ha"); err != nil {
 		return nil, err
 	}
 	log("3-member etcd cluster is ready: %s", strings.Join(h.EtcdEndpoints(), ","))
+	overrides := []string{}
+	for _, group := range o.SeparateGroups {
+		short, _, _ := strings.Cut(group, ".")
+		members, err := h.startEtcdCluster(ctx, "etcd-"+short, "extension-apiserver-ha-"+short)
+		if err != nil {
+			return nil, err
+		}
+		if h.GroupMembers == nil {
+			h.GroupMembers = map[string][]*Process{}
+		}
+		h.GroupMembers[group] = members
+		overrides = append(overrides, group+"/*#"+strings.Join(endpoints(members), ";"))
+		log("3-member etcd cluster of %s is ready: %s", group, strings.Join(endpoints(members), ","))
+	}
 
 	// One CA for both replicas, copied into each replica's local dir.
 	shared := embedded.LocalPKI{Dir: filepath.Join(dir, "pki")}
@@ -138,7 +149,10 @@ func HAUp(ctx context.Context, dir, binDir string, log func(string, ...any), rep
 				"--etcd-servers=" + strings.Join(h.EtcdEndpoints(), ","), "--etcd-prefix=/extension-apiserver",
 				"--etcd-cafile=" + h.EtcdTLS.CAFile(), "--etcd-certfile=" + h.EtcdTLS.ClientCert(), "--etcd-keyfile=" + h.EtcdTLS.ClientKey(),
 			}}
-		r.Args = append(r.Args, replicaArgs...)
+		if len(overrides) > 0 {
+			r.Args = append(r.Args, "--etcd-servers-overrides="+strings.Join(overrides, ","))
+		}
+		r.Args = append(r.Args, o.ReplicaArgs...)
 		h.Replicas = append(h.Replicas, r)
 		if err := h.Start(r); err != nil {
 			return nil, err
@@ -184,13 +198,51 @@ func (h *HA) Pause(p *Process) { _ = syscall.Kill(p.PID, syscall.SIGSTOP) }
 // Resume continues a paused process.
 func (h *HA) Resume(p *Process) { _ = syscall.Kill(p.PID, syscall.SIGCONT) }
 
-// waitMembersReady waits until every etcd member answers /readyz.
-func (h *HA) waitMembersReady(ctx context.Context) error {
+// startEtcdCluster starts a 3-member cluster whose members are named
+// <prefix>-<i>, with mutual TLS, and waits until every member is ready.
+func (h *HA) startEtcdCluster(ctx context.Context, prefix, token string) ([]*Process, error) {
+	var members []*Process
+	var initial []string
+	for i := 0; i < EtcdMembers; i++ {
+		clientPort, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		peerPort, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("%s-%d", prefix, i)
+		client, peer := fmt.Sprintf("https://127.0.0.1:%d", clientPort), fmt.Sprintf("https://127.0.0.1:%d", peerPort)
+		initial = append(initial, name+"="+peer)
+		members = append(members, &Process{Name: name, Binary: filepath.Join(h.BinDir, "etcd"), URL: client, Args: []string{
+			"--name=" + name, "--data-dir=" + filepath.Join(h.Dir, name),
+			"--listen-client-urls=" + client, "--advertise-client-urls=" + client,
+			"--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
+			"--initial-cluster-token=" + token, "--initial-cluster-state=new", "--log-level=warn",
+			// As in artifacts/deploy/base/etcd.yaml.
+			"--cert-file=" + h.EtcdTLS.ServerCert(), "--key-file=" + h.EtcdTLS.ServerKey(), "--trusted-ca-file=" + h.EtcdTLS.CAFile(),
+			"--client-cert-auth=true",
+			"--peer-cert-file=" + h.EtcdTLS.ServerCert(), "--peer-key-file=" + h.EtcdTLS.ServerKey(), "--peer-trusted-ca-file=" + h.EtcdTLS.CAFile(),
+			"--peer-client-cert-auth=true",
+		}})
+	}
+	for _, m := range members {
+		m.Args = append(m.Args, "--initial-cluster="+strings.Join(initial, ","))
+		if err := h.Start(m); err != nil {
+			return nil, err
+		}
+	}
+	return members, h.waitMembersReady(ctx, members)
+}
+
+// waitMembersReady waits until every member answers /readyz.
+func (h *HA) waitMembersReady(ctx context.Context, members []*Process) error {
 	etcdClient, err := certClient(h.EtcdTLS.CAFile(), h.EtcdTLS.ClientCert(), h.EtcdTLS.ClientKey())
 	if err != nil {
 		return err
 	}
-	for _, m := range h.Members {
+	for _, m := range members {
 		if err := WaitHTTP(ctx, etcdClient, m.URL+"/readyz", time.Minute, m.PID); err != nil {
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}

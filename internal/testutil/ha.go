@@ -22,6 +22,12 @@ import (
 // _output/bin (make tools).
 func StartHA(t *testing.T, replicaArgs ...string) *localcluster.HA {
 	t.Helper()
+	return StartHAWith(t, localcluster.HAOptions{ReplicaArgs: replicaArgs})
+}
+
+// StartHAWith starts the HA topology shaped by o, as StartHA does.
+func StartHAWith(t *testing.T, o localcluster.HAOptions) *localcluster.HA {
+	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	binDir := t.TempDir()
@@ -36,7 +42,7 @@ func StartHA(t *testing.T, replicaArgs ...string) *localcluster.HA {
 		t.Fatalf("building the server: %v\n%s", err, out)
 	}
 	dir := t.TempDir()
-	ha, err := localcluster.HAUp(context.Background(), dir, binDir, t.Logf, replicaArgs...)
+	ha, err := localcluster.HAUpWith(context.Background(), dir, binDir, t.Logf, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,11 +65,18 @@ func ReplicaConfig(t *testing.T, r *localcluster.Process) *rest.Config {
 	return config
 }
 
-// EtcdClient reaches the topology's etcd over its mutual TLS; closed when
-// the test ends.
+// EtcdClient reaches the topology's main etcd cluster over its mutual TLS;
+// closed when the test ends.
 func EtcdClient(t *testing.T, ha *localcluster.HA) *clientv3.Client {
 	t.Helper()
-	config, err := ha.EtcdClientConfig()
+	return EtcdClientOf(t, ha, ha.Members)
+}
+
+// EtcdClientOf reaches the given members (a separate group's cluster) as
+// EtcdClient does.
+func EtcdClientOf(t *testing.T, ha *localcluster.HA, members []*localcluster.Process) *clientv3.Client {
+	t.Helper()
+	config, err := ha.EtcdClientConfigOf(members)
 	if err != nil {
 		t.Fatal(err)
 	}

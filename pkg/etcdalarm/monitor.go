@@ -7,7 +7,6 @@ package etcdalarm
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -28,9 +27,9 @@ var alarmTypes = []etcdserverpb.AlarmType{etcdserverpb.AlarmType_NOSPACE, etcdse
 var (
 	alarmGauge = metrics.NewGaugeVec(&metrics.GaugeOpts{
 		Name:           "extension_apiserver_etcd_alarm",
-		Help:           "1 while etcd has an alarm of this type raised on any member (NOSPACE: writes refused; CORRUPT: a member's data diverged), else 0.",
+		Help:           "1 while an etcd cluster of the server (main, or override-<n> of --etcd-servers-overrides) has an alarm of this type raised on any member (NOSPACE: writes refused; CORRUPT: a member's data diverged), else 0.",
 		StabilityLevel: metrics.ALPHA,
-	}, []string{"alarm"})
+	}, []string{"cluster", "alarm"})
 	registerMetrics sync.Once
 )
 
@@ -39,9 +38,11 @@ type AlarmLister interface {
 	AlarmList(ctx context.Context) (*clientv3.AlarmResponse, error)
 }
 
-// Monitor tracks etcd's raised alarms by polling etcd, and learns of a
-// NOSPACE alarm at once from a write etcd refused.
+// Monitor tracks one etcd cluster's raised alarms by polling it, and learns
+// of a NOSPACE alarm at once from a write it refused.
 type Monitor struct {
+	// cluster names the cluster in the gauge, the logs and /storagez.
+	cluster  string
 	client   AlarmLister
 	interval time.Duration
 
@@ -52,13 +53,14 @@ type Monitor struct {
 	since  map[etcdserverpb.AlarmType]time.Time
 }
 
-// NewMonitor polls client every interval once Run is called.
-func NewMonitor(client AlarmLister, interval time.Duration) *Monitor {
+// NewMonitor polls the cluster's client every interval once Run is called.
+func NewMonitor(cluster string, client AlarmLister, interval time.Duration) *Monitor {
 	registerMetrics.Do(func() { legacyregistry.MustRegister(alarmGauge) })
 	for _, a := range alarmTypes {
-		alarmGauge.WithLabelValues(a.String()).Set(0)
+		alarmGauge.WithLabelValues(cluster, a.String()).Set(0)
 	}
-	return &Monitor{client: client, interval: interval, raised: map[etcdserverpb.AlarmType][]string{}, since: map[etcdserverpb.AlarmType]time.Time{}}
+	return &Monitor{cluster: cluster, client: client, interval: interval,
+		raised: map[etcdserverpb.AlarmType][]string{}, since: map[etcdserverpb.AlarmType]time.Time{}}
 }
 
 // Run polls etcd's alarm list until ctx is done.
@@ -71,7 +73,7 @@ func (m *Monitor) poll(ctx context.Context) {
 	defer cancel()
 	resp, err := m.client.AlarmList(ctx)
 	if err != nil {
-		klog.V(2).InfoS("Listing etcd alarms failed; keeping the last known state", "err", err)
+		klog.V(2).InfoS("Listing etcd alarms failed; keeping the last known state", "cluster", m.cluster, "err", err)
 		return
 	}
 	now := map[etcdserverpb.AlarmType][]string{}
@@ -92,18 +94,18 @@ func (m *Monitor) set(a etcdserverpb.AlarmType, members []string) {
 	switch {
 	case len(members) > 0 && len(was) == 0:
 		m.since[a] = time.Now()
-		klog.ErrorS(nil, "etcd raised an alarm", "alarm", a.String(), "members", members, "meaning", meaning(a))
+		klog.ErrorS(nil, "etcd raised an alarm", "cluster", m.cluster, "alarm", a.String(), "members", members, "meaning", meaning(a))
 	case len(members) == 0 && len(was) > 0:
-		klog.InfoS("etcd alarm cleared", "alarm", a.String(), "raisedFor", time.Since(m.since[a]).Round(time.Millisecond))
+		klog.InfoS("etcd alarm cleared", "cluster", m.cluster, "alarm", a.String(), "raisedFor", time.Since(m.since[a]).Round(time.Millisecond))
 		delete(m.since, a)
 	}
 	if len(members) == 0 {
 		delete(m.raised, a)
-		alarmGauge.WithLabelValues(a.String()).Set(0)
+		alarmGauge.WithLabelValues(m.cluster, a.String()).Set(0)
 		return
 	}
 	m.raised[a] = members
-	alarmGauge.WithLabelValues(a.String()).Set(1)
+	alarmGauge.WithLabelValues(m.cluster, a.String()).Set(1)
 }
 
 // observeNoSpace records a write etcd refused for lack of space, before the
@@ -116,34 +118,16 @@ func (m *Monitor) observeNoSpace() {
 	}
 }
 
-// ServeHTTP answers as /readyz?verbose does, but names what is raised
-// (healthz withholds a failed check's reason): 200 and "ok" without an
-// alarm, 503 and one line per raised alarm otherwise.
-func (m *Monitor) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	problems := m.Raised()
-	if len(problems) == 0 {
-		fmt.Fprint(w, "[+]etcd-alarms ok\nok\n")
-		return
-	}
-	w.WriteHeader(http.StatusServiceUnavailable)
-	for _, p := range problems {
-		fmt.Fprintf(w, "[-]etcd-alarms failed: %s\n", p)
-	}
-	fmt.Fprint(w, "storage check failed: writes are refused\n")
-}
-
-// Raised describes each raised alarm: its type, members, since when and
-// what it means.
+// Raised describes each raised alarm: its type, members, cluster, since
+// when and what it means.
 func (m *Monitor) Raised() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var problems []string
 	for _, a := range alarmTypes {
 		if members := m.raised[a]; len(members) > 0 {
-			problems = append(problems, fmt.Sprintf("%s alarm raised on member(s) %s since %s: %s",
-				a, strings.Join(members, ","), m.since[a].UTC().Format(time.RFC3339), meaning(a)))
+			problems = append(problems, fmt.Sprintf("%s alarm raised on member(s) %s of etcd cluster %s since %s: %s",
+				a, strings.Join(members, ","), m.cluster, m.since[a].UTC().Format(time.RFC3339), meaning(a)))
 		}
 	}
 	return problems

@@ -13,40 +13,61 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/example/extension-apiserver/pkg/embedded"
 )
 
-// TestMonitorFollowsNoSpace fills a real etcd with a 2 MiB quota: the
-// refused put is recognised, the monitor names the alarm and its member on
-// /storagez, and clears it once the alarm is disarmed.
+// TestMonitorFollowsNoSpace fills one of two real etcd clusters, the one
+// with a 2 MiB quota: the refused put is recognised, /storagez names the
+// alarm, its member and its cluster, the gauge rises for that cluster only,
+// and both clear once the alarm is disarmed.
 func TestMonitorFollowsNoSpace(t *testing.T) {
 	dir := t.TempDir()
 	pki := embedded.LocalPKI{Dir: filepath.Join(dir, "pki")}
 	if _, err := pki.Ensure(nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	etcd, err := embedded.StartEtcd(context.Background(), embedded.EtcdConfig{DataDir: filepath.Join(dir, "data"), QuotaBytes: 2 << 20,
-		CertFile: pki.File("etcd-server", ".crt"), KeyFile: pki.File("etcd-server", ".key"), TrustedCAFile: pki.CAFile()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer etcd.Stop()
 	tlsConfig, err := transport.TLSInfo{CertFile: pki.File("etcd-client", ".crt"), KeyFile: pki.File("etcd-client", ".key"), TrustedCAFile: pki.CAFile()}.ClientConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := clientv3.New(clientv3.Config{Endpoints: []string{etcd.ClientURL}, TLS: tlsConfig, DialTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
+	start := func(name string, quota int64) (*clientv3.Client, string) {
+		etcd, err := embedded.StartEtcd(context.Background(), embedded.EtcdConfig{DataDir: filepath.Join(dir, name), QuotaBytes: quota,
+			CertFile: pki.File("etcd-server", ".crt"), KeyFile: pki.File("etcd-server", ".key"), TrustedCAFile: pki.CAFile()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(etcd.Stop)
+		client, err := clientv3.New(clientv3.Config{Endpoints: []string{etcd.ClientURL}, TLS: tlsConfig, DialTimeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = client.Close() })
+		return client, etcd.ClientURL
 	}
-	defer client.Close()
+	mainClient, mainURL := start("main", 0)
+	client, url := start("small", 2<<20)
 	ctx := context.Background()
-	monitor := NewMonitor(client, time.Hour) // polled by hand below
+	// Polled by hand below.
+	mainMonitor, monitor := NewMonitor("main", mainClient, time.Hour), NewMonitor("override-0", client, time.Hour)
+	monitors := NewMonitors()
+	monitors.Add([]string{mainURL}, mainMonitor)
+	monitors.Add([]string{url}, monitor)
+	if found, err := monitors.For([]string{url}); err != nil || found != monitor {
+		t.Fatalf("the monitor of %s: %v, %v", url, found, err)
+	}
 	storagez := func() (int, string) {
 		rec := httptest.NewRecorder()
-		monitor.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/storagez", nil))
+		monitors.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/storagez", nil))
 		return rec.Code, rec.Body.String()
+	}
+	gauge := func(cluster string) float64 {
+		v, err := testutil.GetGaugeMetricValue(alarmGauge.WithLabelValues(cluster, "NOSPACE"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
 	if code, body := storagez(); code != http.StatusOK {
 		t.Fatalf("/storagez before any alarm: %d %s", code, body)
@@ -68,8 +89,13 @@ func TestMonitorFollowsNoSpace(t *testing.T) {
 		t.Errorf("the Status of a refused write: %+v", status.Status())
 	}
 	monitor.poll(ctx)
-	if code, body := storagez(); code != http.StatusServiceUnavailable || !strings.Contains(body, "NOSPACE alarm raised on member(s) ") || strings.Contains(body, "unknown") {
+	mainMonitor.poll(ctx)
+	if code, body := storagez(); code != http.StatusServiceUnavailable || !strings.Contains(body, "NOSPACE alarm raised on member(s) ") ||
+		!strings.Contains(body, "of etcd cluster override-0 ") || strings.Contains(body, "cluster main") || strings.Contains(body, "unknown") {
 		t.Errorf("/storagez with the alarm raised: %d %s", code, body)
+	}
+	if gauge("override-0") != 1 || gauge("main") != 0 {
+		t.Errorf("the NOSPACE gauge with the override cluster full: override-0 %v, main %v; want 1, 0", gauge("override-0"), gauge("main"))
 	}
 
 	if _, err := client.AlarmDisarm(ctx, &clientv3.AlarmMember{}); err != nil {
@@ -78,5 +104,8 @@ func TestMonitorFollowsNoSpace(t *testing.T) {
 	monitor.poll(ctx)
 	if code, body := storagez(); code != http.StatusOK {
 		t.Errorf("/storagez after the alarm was disarmed: %d %s", code, body)
+	}
+	if gauge("override-0") != 0 {
+		t.Errorf("the NOSPACE gauge of override-0 after the alarm was disarmed: %v", gauge("override-0"))
 	}
 }

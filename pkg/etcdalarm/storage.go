@@ -48,20 +48,24 @@ func NewInsufficientStorage(resource schema.GroupResource, err error) *apierrors
 
 // RESTOptionsGetter wraps getter so that every resource's storage answers
 // writes etcd refused for lack of space with NewInsufficientStorage and
-// tells monitor at once.
-func RESTOptionsGetter(getter generic.RESTOptionsGetter, monitor *Monitor) generic.RESTOptionsGetter {
-	return restOptionsGetter{getter: getter, monitor: monitor}
+// tells the monitor of the resource's etcd cluster at once.
+func RESTOptionsGetter(getter generic.RESTOptionsGetter, monitors *Monitors) generic.RESTOptionsGetter {
+	return restOptionsGetter{getter: getter, monitors: monitors}
 }
 
 type restOptionsGetter struct {
-	getter  generic.RESTOptionsGetter
-	monitor *Monitor
+	getter   generic.RESTOptionsGetter
+	monitors *Monitors
 }
 
 func (g restOptionsGetter) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
 	opts, err := g.getter.GetRESTOptions(resource, example)
 	if err != nil {
 		return opts, err
+	}
+	monitor, err := g.monitors.For(opts.StorageConfig.Transport.ServerList)
+	if err != nil {
+		return opts, fmt.Errorf("%s: %w", resource, err)
 	}
 	decorate := opts.Decorator
 	opts.Decorator = func(config *storagebackend.ConfigForResource, resourcePrefix string, keyFunc func(obj runtime.Object) (string, error),
@@ -70,7 +74,7 @@ func (g restOptionsGetter) GetRESTOptions(resource schema.GroupResource, example
 		if err != nil {
 			return s, destroy, err
 		}
-		return &alarmAwareStorage{Interface: s, resource: resource, monitor: g.monitor}, destroy, nil
+		return &alarmAwareStorage{Interface: s, resource: resource, monitor: monitor}, destroy, nil
 	}
 	return opts, nil
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // TestDeployComponentsBuildAndPassDryRun builds artifacts/deploy's base with
-// every optional component (encryption at rest, audit) and sends the result
+// every optional component (encryption at rest, audit, backups, wardle on an
+// etcd cluster of its own with its backups) and sends the result
 // to kube-apiserver as a server-side dry run: each object must be valid for
 // the cluster, and each component must have changed the Deployment.
 func TestDeployComponentsBuildAndPassDryRun(t *testing.T) {
@@ -19,7 +20,7 @@ func TestDeployComponentsBuildAndPassDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	kustomization := "resources: [../base]\ncomponents: [../encryption, ../audit]\n"
+	kustomization := "resources: [../base]\ncomponents: [../encryption, ../audit, ../backup, ../separate-etcd, ../separate-etcd/backup]\n"
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,8 @@ func TestDeployComponentsBuildAndPassDryRun(t *testing.T) {
 		t.Fatalf("kubectl kustomize: %v", err)
 	}
 	for _, want := range []string{"--encryption-provider-config=", "secretName: extension-apiserver-encryption",
-		"--audit-policy-file=", "--audit-log-path=-", "kind: Policy"} {
+		"--audit-policy-file=", "--audit-log-path=-", "kind: Policy", "--etcd-servers-overrides=wardle.example.com/*#https://etcd-wardle-0.etcd-wardle:2379;",
+		"name: etcd-wardle\n", "name: snapshot-wardle", "value: main wardle"} {
 		if !strings.Contains(string(built), want) {
 			t.Errorf("the built manifests lack %q", want)
 		}

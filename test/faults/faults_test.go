@@ -8,13 +8,10 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/example/extension-apiserver/internal/localcluster"
 	"github.com/example/extension-apiserver/internal/testutil"
-	stablev1 "github.com/example/extension-apiserver/pkg/apis/stable/v1"
-	"github.com/example/extension-apiserver/pkg/apiserver"
 	clientset "github.com/example/extension-apiserver/pkg/generated/clientset/versioned"
 )
 
@@ -158,52 +155,10 @@ func TestAcknowledgedWritesSurviveFaults(t *testing.T) {
 // returns the acknowledged writes lost and the objects in doubt.
 func checkCronTabLedger(t *testing.T, l *ledger, replicas []clientset.Interface, etcd *clientv3.Client) (lost, inDoubt int) {
 	t.Helper()
-	ctx := context.Background()
-	// Check every acknowledged write against both replicas and etcd.
+	lost, inDoubt = checkLedger(t, l, replicas, cronTabsIn(etcd, false))
 	snapshot := l.snapshot()
-	for name, e := range snapshot {
-		if e.inDoubt {
-			inDoubt++
-			continue
-		}
-		for i, cs := range replicas {
-			ct, err := cs.StableV1().CronTabs("default").Get(ctx, name, metav1.GetOptions{})
-			switch {
-			case e.exists && err != nil:
-				lost++
-				t.Errorf("replica %d: acknowledged %s is missing: %v", i, name, err)
-			case e.exists && ct.Spec.Image != e.value:
-				lost++
-				t.Errorf("replica %d: %s has image %q, the last acknowledged write set %q", i, name, ct.Spec.Image, e.value)
-			case !e.exists && !apierrors.IsNotFound(err):
-				lost++
-				t.Errorf("replica %d: acknowledged delete of %s, but: %v", i, name, err)
-			}
-		}
-		resp, err := etcd.Get(ctx, "/extension-apiserver/stable.example.com/crontabs/default/"+name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.exists {
-			// Decoded as the server does, whatever the storage encoding.
-			var stored *stablev1.CronTab
-			if len(resp.Kvs) == 1 {
-				obj, _, err := apiserver.Codecs.UniversalDeserializer().Decode(resp.Kvs[0].Value, nil, nil)
-				if err != nil {
-					t.Errorf("etcd: %s: %v", name, err)
-				}
-				stored, _ = obj.(*stablev1.CronTab)
-			}
-			if stored == nil || stored.Spec.Image != e.value {
-				t.Errorf("etcd: %s does not hold the acknowledged image %q", name, e.value)
-			}
-		} else if len(resp.Kvs) != 0 {
-			t.Errorf("etcd: acknowledged delete of %s, but the key is there", name)
-		}
-	}
-	// Nothing exists that no write created.
 	for i, cs := range replicas {
-		list, err := cs.StableV1().CronTabs("default").List(ctx, metav1.ListOptions{})
+		list, err := cs.StableV1().CronTabs("default").List(context.Background(), metav1.ListOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

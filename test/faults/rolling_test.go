@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -25,9 +24,8 @@ import (
 )
 
 const (
-	flunderKeys = "/extension-apiserver/wardle.example.com/flunders/"
-	oldVersion  = "wardle.example.com/v1alpha1"
-	newVersion  = "wardle.example.com/v1beta1"
+	oldVersion = "wardle.example.com/v1alpha1"
+	newVersion = "wardle.example.com/v1beta1"
 )
 
 // TestRollingStorageChange is a rolling change of wardle's storage version
@@ -121,7 +119,7 @@ func TestRollingStorageChange(t *testing.T) {
 			}
 		}
 	}
-	lost := checkFlunderLedger(t, l, replicas, after)
+	lost, _ := checkLedger(t, l, replicas, flundersIn(etcd, false))
 	for i, w := range watchers {
 		if w.backwards != 0 || w.events == 0 {
 			t.Errorf("watcher of replica %d: %d events, %d relists, %d resourceVersions went backwards", i, w.events, w.relists, w.backwards)
@@ -197,36 +195,6 @@ func countEncodings(stored map[string]storedFlunder) map[string]int {
 		counts[s.encoding]++
 	}
 	return counts
-}
-
-// checkFlunderLedger checks every acknowledged write against both replicas
-// and etcd, and returns how many were lost.
-func checkFlunderLedger(t *testing.T, l *ledger, replicas []clientset.Interface, stored map[string]storedFlunder) int {
-	t.Helper()
-	ctx := context.Background()
-	lost := 0
-	for name, e := range l.snapshot() {
-		if e.inDoubt {
-			continue
-		}
-		for i, cs := range replicas {
-			f, err := cs.WardleV1beta1().Flunders("default").Get(ctx, name, metav1.GetOptions{})
-			switch {
-			case e.exists && (err != nil || f.Spec.FlunderReference != e.value):
-				lost++
-				t.Errorf("replica %d: acknowledged %s=%s, got %v (%v)", i, name, e.value, f, err)
-			case !e.exists && !apierrors.IsNotFound(err):
-				lost++
-				t.Errorf("replica %d: acknowledged delete of %s, but: %v", i, name, err)
-			}
-		}
-		s, inEtcd := stored[flunderKeys+"default/"+name]
-		if e.exists != inEtcd || (inEtcd && s.flunder.Spec.FlunderReference != e.value) {
-			lost++
-			t.Errorf("etcd: %s does not hold the last acknowledged write (exists %v, %q)", name, e.exists, e.value)
-		}
-	}
-	return lost
 }
 
 // restartReplica stops a replica with SIGTERM, as a rolling update does,

@@ -2,7 +2,6 @@ package operations
 
 import (
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,9 +111,10 @@ func TestBackupCronJob(t *testing.T) {
 	}
 }
 
-// renderBackup renders base with the backup component and returns the
-// CronJob, strictly decoded, and the etcd StatefulSet's image.
-func renderBackup(t *testing.T) (*batchv1.CronJob, string) {
+// renderBackup renders base with the backup component, and the components
+// named after it, and returns the CronJob, strictly decoded, and the etcd
+// StatefulSets' image.
+func renderBackup(t *testing.T, components ...string) (*batchv1.CronJob, string) {
 	t.Helper()
 	dir := t.TempDir()
 	rel := func(path string) string {
@@ -124,8 +124,12 @@ func renderBackup(t *testing.T) (*batchv1.CronJob, string) {
 		}
 		return r
 	}
+	included := []string{rel("artifacts/deploy/backup")}
+	for _, c := range components {
+		included = append(included, rel(c))
+	}
 	kustomization := fmt.Sprintf("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [%s]\ncomponents: [%s]\n",
-		rel("artifacts/deploy/base"), rel("artifacts/deploy/backup"))
+		rel("artifacts/deploy/base"), strings.Join(included, ", "))
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +162,8 @@ var envReference = regexp.MustCompile(`\$\(([A-Z_]+)\)`)
 // runJob runs the pod's init containers, then its containers, as a
 // kubelet would: in order, each to completion, $(VAR) expanded from env.
 // etcdctl and etcdutl are the ones make tools builds, sh this machine's.
-// after, if set, runs after each container.
+// A key "<container>/<VAR>" of env sets VAR for that container only. after,
+// if set, runs after each container.
 func runJob(pod corev1.PodSpec, env map[string]string, after func(name string)) error {
 	for _, c := range append(slices.Clone(pod.InitContainers), pod.Containers...) {
 		// The container's own values, with this machine's paths and
@@ -167,7 +172,16 @@ func runJob(pod corev1.PodSpec, env map[string]string, after func(name string)) 
 		for _, e := range c.Env {
 			values[e.Name] = e.Value
 		}
-		maps.Copy(values, env)
+		for k, v := range env {
+			if !strings.Contains(k, "/") {
+				values[k] = v
+			}
+		}
+		for k, v := range env {
+			if name, variable, ok := strings.Cut(k, "/"); ok && name == c.Name {
+				values[variable] = v
+			}
+		}
 		args := slices.Clone(append(c.Command, c.Args...))
 		for i, a := range args {
 			args[i] = envReference.ReplaceAllStringFunc(a, func(ref string) string { return values[ref[2:len(ref)-1]] })

@@ -93,9 +93,9 @@ func TestSpaceQuota(t *testing.T) {
 		t.Errorf("/readyz with etcd full: %d %s %v; want 200: reads still work", code, body, err)
 	}
 	if metric := alarmMetric(t, s); metric != "1" {
-		t.Errorf(`extension_apiserver_etcd_alarm{alarm="NOSPACE"} is %q with etcd full; want 1`, metric)
+		t.Errorf(`extension_apiserver_etcd_alarm{alarm="NOSPACE",cluster="main"} is %q with etcd full; want 1`, metric)
 	}
-	if log := s.logText(); !strings.Contains(log, `"etcd raised an alarm" alarm="NOSPACE"`) {
+	if log := s.logText(); !strings.Contains(log, `"etcd raised an alarm" cluster="main" alarm="NOSPACE"`) {
 		t.Errorf("the server's log does not name the NOSPACE alarm")
 	}
 
@@ -142,7 +142,7 @@ func TestSpaceQuota(t *testing.T) {
 	})
 	t.Logf("/storagez cleared %.1fs after the recovery began", time.Since(start).Seconds())
 	if metric := alarmMetric(t, s); metric != "0" {
-		t.Errorf(`extension_apiserver_etcd_alarm{alarm="NOSPACE"} is %q after the recovery; want 0`, metric)
+		t.Errorf(`extension_apiserver_etcd_alarm{alarm="NOSPACE",cluster="main"} is %q after the recovery; want 0`, metric)
 	}
 
 	// Nothing acknowledged was lost, nothing deleted came back.
@@ -171,7 +171,7 @@ func alarmMetric(t *testing.T, s *standalone) string {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(body, "\n") {
-		if value, ok := strings.CutPrefix(line, `extension_apiserver_etcd_alarm{alarm="NOSPACE"} `); ok {
+		if value, ok := strings.CutPrefix(line, `extension_apiserver_etcd_alarm{alarm="NOSPACE",cluster="main"} `); ok {
 			return value
 		}
 	}

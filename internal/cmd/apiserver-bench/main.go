@@ -38,9 +38,9 @@ func main() {
 	binDir := flag.String("bin-dir", "_output/bin", "etcd, kube-apiserver, extension-apiserver and sample-apiserver")
 	out := flag.String("out", "_output/bench", "directory of results.json and ratios.svg")
 	dir := flag.String("dir", "", "state directory of the local cluster (default: a temporary directory)")
-	only := flag.String("scenarios", "", "comma-separated scenarios to run (default: all); with -overload, the servers: ours, crd")
+	only := flag.String("scenarios", "", "comma-separated scenarios to run (default: all); with -overload, the servers: ours, crd; with -scale, the servers: ours, crd, sample-apiserver")
 	var profile bench.ProfileOptions
-	flag.StringVar(&profile.Dir, "profile-dir", "", "write a CPU profile of the server of every scenario and phase here (make each phase outlast -profile-seconds with -objects); with -scale, a heap profile of every server at every size; with -overload, a heap profile at each phase's resident peak")
+	flag.StringVar(&profile.Dir, "profile-dir", "", "write a CPU profile of the server of every scenario and phase here (make each phase outlast -profile-seconds with -objects); with -scale, a heap profile of every server at every size and CPU profiles of its full and paginated lists; with -overload, a heap profile at each phase's resident peak")
 	flag.IntVar(&profile.Seconds, "profile-seconds", 3, "length of each CPU profile")
 	serverArgs := flag.String("server-args", "", "extra space-separated flags of the extension API server, to compare settings")
 	scale := flag.Bool("scale", false, "the scale run instead: memory, lists, informer sync, restart and creates as the stored objects grow through -sizes")
@@ -83,7 +83,7 @@ func main() {
 		if *uncapped != "" {
 			so.Uncapped = strings.Split(*uncapped, ",")
 		}
-		if err := runScale(ctx, so, *sizes, runConfig{binDir: *binDir, out: *out, dir: *dir, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...),
+		if err := runScale(ctx, so, *sizes, runConfig{binDir: *binDir, out: *out, dir: *dir, only: *only, serverArgs: append([]string{cborServing}, strings.Fields(*serverArgs)...),
 			etcdArgs: []string{fmt.Sprintf("--quota-backend-bytes=%d", *etcdQuota)}}); err != nil {
 			fmt.Fprintf(os.Stderr, "apiserver-bench: %v\n", err)
 			os.Exit(1)

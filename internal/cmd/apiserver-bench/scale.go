@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,11 @@ func runScale(ctx context.Context, o bench.ScaleOptions, sizes string, rc runCon
 	// This server grows last at each size: the others may stop at a memory
 	// cap and leave the run first, giving their memory back to the machine.
 	servers = append(servers[1:], servers[0])
+	if rc.only != "" {
+		servers = slices.DeleteFunc(servers, func(s bench.ScaleServer) bool {
+			return !slices.Contains(strings.Split(rc.only, ","), s.Clients[0].Scenario)
+		})
+	}
 	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{c.EtcdURL}, DialTimeout: 10 * time.Second})
 	if err != nil {
 		return err

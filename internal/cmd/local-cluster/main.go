@@ -33,6 +33,8 @@ func main() {
 	namespace := fs.String("namespace", localcluster.ServiceNamespace, "namespace of the Service (certs)")
 	service := fs.String("service", localcluster.ServiceName, "name of the Service (certs)")
 	snapshot := fs.String("snapshot", "", "the etcd snapshot ha-restore restores (make backup ARGS=\"--ha .local/ha\" writes one)")
+	separate := fs.String("separate-groups", "", "ha-up: comma-separated API groups each put on a 3-member etcd cluster of its own (wardle.example.com)")
+	group := fs.String("group", "", "ha-restore: restore the etcd cluster of this separate group instead of the main one")
 	_ = fs.Parse(os.Args[2:])
 	if *dir == "" {
 		*dir = ".local/demo"
@@ -66,9 +68,13 @@ func main() {
 	case "ha-down":
 		err = localcluster.HADown(*dir)
 	case "ha-up":
-		_, err = localcluster.HAUp(ctx, *dir, *binDir, func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) })
+		o := localcluster.HAOptions{}
+		if *separate != "" {
+			o.SeparateGroups = strings.Split(*separate, ",")
+		}
+		_, err = localcluster.HAUpWith(ctx, *dir, *binDir, func(format string, args ...any) { fmt.Printf(">> "+format+"\n", args...) }, o)
 	case "ha-restore":
-		err = haRestore(ctx, *dir, *snapshot)
+		err = haRestore(ctx, *dir, *snapshot, *group)
 	default:
 		usage()
 	}
@@ -78,7 +84,7 @@ func main() {
 	}
 }
 
-func haRestore(ctx context.Context, dir, snapshot string) error {
+func haRestore(ctx context.Context, dir, snapshot, group string) error {
 	if snapshot == "" {
 		return fmt.Errorf("--snapshot is required")
 	}
@@ -86,8 +92,13 @@ func haRestore(ctx context.Context, dir, snapshot string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf(">> restoring %s into the 3 members, revision bumped by %d; the replicas are stopped meanwhile\n", snapshot, localcluster.DefaultBumpRevision)
-	if err := h.Restore(ctx, snapshot, localcluster.DefaultBumpRevision); err != nil {
+	members, err := h.Cluster(group)
+	if err != nil {
+		return err
+	}
+	fmt.Printf(">> restoring %s into the 3 members of the %s cluster, revision bumped by %d; the replicas are stopped meanwhile\n",
+		snapshot, map[bool]string{true: "main", false: group}[group == ""], localcluster.DefaultBumpRevision)
+	if err := h.RestoreCluster(ctx, members, snapshot, localcluster.DefaultBumpRevision); err != nil {
 		return err
 	}
 	fmt.Println(">> restored; both replicas are ready")

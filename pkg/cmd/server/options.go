@@ -70,8 +70,8 @@ type Options struct {
 	// extensionInformers feed the admission plugins; started after the
 	// server serves.
 	extensionInformers informers.SharedInformerFactory
-	// etcdAlarms watches the storage's etcd for alarms; made by Config.
-	etcdAlarms *etcdalarm.Monitor
+	// etcdAlarms watch the storage's etcd clusters for alarms; made by Config.
+	etcdAlarms *etcdalarm.Monitors
 
 	// Set by Complete.
 	mode         string
