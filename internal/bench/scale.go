@@ -217,8 +217,10 @@ func boolValue(b bool) float64 {
 }
 
 // restartServer restarts the server's process and times, from the start of
-// the new process, its readiness and the first list a fresh informer would
-// send (resourceVersion=0, served once the watch cache is filled).
+// the new process, its readiness and the first list only the initialised
+// watch cache serves: one at resourceVersion=0 with a label selector. (A
+// plain list with a limit is read from etcd while the cache initialises,
+// KEP-4568; a list with a selector gets 429 until the cache is ready.)
 func restartServer(ctx context.Context, s ScaleServer, restart func(string) (int, error)) (ready, firstList time.Duration, err error) {
 	pid, err := restart(s.Process)
 	if err != nil {
@@ -229,7 +231,7 @@ func restartServer(ctx context.Context, s ScaleServer, restart func(string) (int
 		return 0, 0, err
 	}
 	ready = time.Since(start)
-	if err := localcluster.WaitHTTP(ctx, s.Client, s.URL+resourcePath(s.Resource, s.Namespace)+"?resourceVersion=0&limit=500", 5*time.Minute, pid); err != nil {
+	if err := localcluster.WaitHTTP(ctx, s.Client, s.URL+resourcePath(s.Resource, s.Namespace)+"?resourceVersion=0&labelSelector=scale.example.com%2Fnone%3Dtrue", 5*time.Minute, pid); err != nil {
 		return 0, 0, err
 	}
 	return ready, time.Since(start), nil

@@ -1,6 +1,8 @@
 package registry_test
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,13 +35,13 @@ func storageCodec(t *testing.T, mediaType string, decorate func([]runtime.Decode
 	return codec
 }
 
-func internTestCronTab(name string) *stable.CronTab {
+func internTestCronTab(name, owner string) *stable.CronTab {
 	at := metav1.NewTime(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC))
 	return &stable.CronTab{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: name, Namespace: "team-a", UID: types.UID("uid-of-" + name), CreationTimestamp: at,
 			Labels:      map[string]string{"app.kubernetes.io/part-of": "reports"},
-			Annotations: map[string]string{"example.com/owner": "team-a", "example.com/payload": strings.Repeat("p", 200)},
+			Annotations: map[string]string{"example.com/owner": owner, "example.com/payload": strings.Repeat("p", 200)},
 			Finalizers:  []string{"stable.example.com/cleanup"},
 			ManagedFields: []metav1.ManagedFieldsEntry{{
 				Manager: "kubectl-client-side-apply", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "stable.example.com/v1",
@@ -52,16 +54,21 @@ func internTestCronTab(name string) *stable.CronTab {
 
 func sameString(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
 
+func sameMap(a, b map[string]string) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
 // TestInternedDecodingSharesRepeatedMetadata: objects read from storage
-// share their repeated metadata, decode to exactly what was stored, and an
-// append to one object's shared field set leaves the others alone.
+// share their repeated metadata (equal label and annotation maps whole),
+// decode to exactly what was stored, an append to one object's shared field
+// set leaves the others alone, and a deep copy owns its maps.
 func TestInternedDecodingSharesRepeatedMetadata(t *testing.T) {
 	for _, mediaType := range []string{runtime.ContentTypeProtobuf, runtime.ContentTypeJSON} {
 		t.Run(mediaType, func(t *testing.T) {
 			interned, plain := storageCodec(t, mediaType, registry.InternMetadataDecoders), storageCodec(t, mediaType, nil)
 			var decoded []*stable.CronTab
-			for _, name := range []string{"first", "second"} {
-				data, err := runtime.Encode(plain, internTestCronTab(name))
+			for name, owner := range map[string]string{"first": "team-a", "second": "team-a", "third": "team-b"} {
+				data, err := runtime.Encode(plain, internTestCronTab(name, owner))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -78,7 +85,8 @@ func TestInternedDecodingSharesRepeatedMetadata(t *testing.T) {
 				}
 				decoded = append(decoded, got.(*stable.CronTab))
 			}
-			a, b := decoded[0].ObjectMeta, decoded[1].ObjectMeta
+			slices.SortFunc(decoded, func(x, y *stable.CronTab) int { return strings.Compare(x.Name, y.Name) })
+			a, b, c := decoded[0].ObjectMeta, decoded[1].ObjectMeta, decoded[2].ObjectMeta
 			shared := map[string][2]string{
 				"namespace":        {a.Namespace, b.Namespace},
 				"label value":      {a.Labels["app.kubernetes.io/part-of"], b.Labels["app.kubernetes.io/part-of"]},
@@ -101,8 +109,19 @@ func TestInternedDecodingSharesRepeatedMetadata(t *testing.T) {
 					}
 				}
 			}
-			if long := "example.com/payload"; sameString(a.Annotations[long], b.Annotations[long]) {
-				t.Errorf("a %d-byte annotation value was interned", len(a.Annotations[long]))
+			if !sameMap(a.Labels, b.Labels) || !sameMap(a.Labels, c.Labels) || !sameMap(a.Annotations, b.Annotations) {
+				t.Errorf("objects with equal labels and annotations hold maps of their own")
+			}
+			if sameMap(a.Annotations, c.Annotations) {
+				t.Errorf("objects with different annotations share one map")
+			}
+			if long := "example.com/payload"; sameString(a.Annotations[long], c.Annotations[long]) {
+				t.Errorf("a %d-byte annotation value of two different maps was interned", len(a.Annotations[long]))
+			}
+			copied := decoded[0].DeepCopy()
+			copied.Labels["app.kubernetes.io/part-of"] = "changed"
+			if b.Labels["app.kubernetes.io/part-of"] != "reports" {
+				t.Errorf("writing into a deep copy's labels changed another object's")
 			}
 			before := string(b.ManagedFields[0].FieldsV1.Raw)
 			_ = append(a.ManagedFields[0].FieldsV1.Raw, '!')
