@@ -4,18 +4,16 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/component-base/metrics/testutil"
+	metricstestutil "k8s.io/component-base/metrics/testutil"
 
-	"github.com/example/extension-apiserver/pkg/embedded"
+	"github.com/example/extension-apiserver/internal/testutil"
 )
 
 // TestMonitorFollowsNoSpace fills one of two real etcd clusters, the one
@@ -23,31 +21,9 @@ import (
 // alarm, its member and its cluster, the gauge rises for that cluster only,
 // and both clear once the alarm is disarmed.
 func TestMonitorFollowsNoSpace(t *testing.T) {
-	dir := t.TempDir()
-	pki := embedded.LocalPKI{Dir: filepath.Join(dir, "pki")}
-	if _, err := pki.Ensure(nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	tlsConfig, err := transport.TLSInfo{CertFile: pki.File("etcd-client", ".crt"), KeyFile: pki.File("etcd-client", ".key"), TrustedCAFile: pki.CAFile()}.ClientConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := func(name string, quota int64) (*clientv3.Client, string) {
-		etcd, err := embedded.StartEtcd(context.Background(), embedded.EtcdConfig{DataDir: filepath.Join(dir, name), QuotaBytes: quota,
-			CertFile: pki.File("etcd-server", ".crt"), KeyFile: pki.File("etcd-server", ".key"), TrustedCAFile: pki.CAFile()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(etcd.Stop)
-		client, err := clientv3.New(clientv3.Config{Endpoints: []string{etcd.ClientURL}, TLS: tlsConfig, DialTimeout: 10 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = client.Close() })
-		return client, etcd.ClientURL
-	}
-	mainClient, mainURL := start("main", 0)
-	client, url := start("small", 2<<20)
+	etcds := testutil.NewTLSEtcds(t)
+	mainURL, mainClient := etcds.Start("main", 0)
+	url, client := etcds.Start("small", 2<<20)
 	ctx := context.Background()
 	// Polled by hand below.
 	mainMonitor, monitor := NewMonitor("main", mainClient, time.Hour), NewMonitor("override-0", client, time.Hour)
@@ -63,7 +39,7 @@ func TestMonitorFollowsNoSpace(t *testing.T) {
 		return rec.Code, rec.Body.String()
 	}
 	gauge := func(cluster string) float64 {
-		v, err := testutil.GetGaugeMetricValue(alarmGauge.WithLabelValues(cluster, "NOSPACE"))
+		v, err := metricstestutil.GetGaugeMetricValue(alarmGauge.WithLabelValues(cluster, "NOSPACE"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,12 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"go.etcd.io/etcd/client/pkg/v3/transport"
-	clientv3 "go.etcd.io/etcd/client/v3"
-
-	"github.com/example/extension-apiserver/pkg/embedded"
+	"github.com/example/extension-apiserver/internal/testutil"
 )
 
 // TestBackupCronJobOfTheSeparateCluster renders the backup component with
@@ -23,15 +19,7 @@ import (
 func TestBackupCronJobOfTheSeparateCluster(t *testing.T) {
 	cronJob, _ := renderBackup(t, "artifacts/deploy/separate-etcd", "artifacts/deploy/separate-etcd/backup")
 	pod := cronJob.Spec.JobTemplate.Spec.Template.Spec
-	dir := t.TempDir()
-	pki := embedded.LocalPKI{Dir: filepath.Join(dir, "pki")}
-	if _, err := pki.Ensure(nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	tlsConfig, err := transport.TLSInfo{CertFile: pki.File("etcd-client", ".crt"), KeyFile: pki.File("etcd-client", ".key"), TrustedCAFile: pki.CAFile()}.ClientConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
+	etcds := testutil.NewTLSEtcds(t)
 	// Each cluster gets its own number of keys, to tell the snapshots apart.
 	clusters := map[string]struct {
 		url  string
@@ -39,16 +27,7 @@ func TestBackupCronJobOfTheSeparateCluster(t *testing.T) {
 		rev  int64
 	}{}
 	for name, keys := range map[string]int{"main": 30, "wardle": 50} {
-		etcd, err := embedded.StartEtcd(context.Background(), embedded.EtcdConfig{DataDir: filepath.Join(dir, name),
-			CertFile: pki.File("etcd-server", ".crt"), KeyFile: pki.File("etcd-server", ".key"), TrustedCAFile: pki.CAFile()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(etcd.Stop)
-		client, err := clientv3.New(clientv3.Config{Endpoints: []string{etcd.ClientURL}, TLS: tlsConfig, DialTimeout: 10 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
+		url, client := etcds.Start(name, 0)
 		var rev int64
 		for i := range keys {
 			resp, err := client.Put(context.Background(), fmt.Sprintf("/%s/%d", name, i), "x")
@@ -57,19 +36,18 @@ func TestBackupCronJobOfTheSeparateCluster(t *testing.T) {
 			}
 			rev = resp.Header.Revision
 		}
-		_ = client.Close()
 		clusters[name] = struct {
 			url  string
 			keys int
 			rev  int64
-		}{etcd.ClientURL, keys, rev}
+		}{url, keys, rev}
 	}
 
 	backupDir := t.TempDir()
 	env := map[string]string{
 		"BACKUP_DIR": backupDir, "SCRATCH_DIR": t.TempDir(), "RETAIN": "2",
 		"ETCDCTL_ENDPOINTS": clusters["main"].url, "snapshot-wardle/ETCDCTL_ENDPOINTS": clusters["wardle"].url,
-		"ETCDCTL_CACERT": pki.CAFile(), "ETCDCTL_CERT": pki.File("etcd-client", ".crt"), "ETCDCTL_KEY": pki.File("etcd-client", ".key"),
+		"ETCDCTL_CACERT": etcds.PKI.CAFile(), "ETCDCTL_CERT": etcds.ClientCert(), "ETCDCTL_KEY": etcds.ClientKey(),
 	}
 	for i := range 3 {
 		env["JOB_NAME"] = fmt.Sprintf("etcd-backup-2970001%d", i)
