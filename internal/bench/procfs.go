@@ -78,12 +78,15 @@ func rssMiB(pids []int) (float64, error) {
 
 // cpuSample is the CPU time, in seconds, of the server, the load generator
 // and etcd at one moment.
-type cpuSample struct{ server, client, etcd float64 }
+type cpuSample struct{ server, backend, client, etcd float64 }
 
 func sampleCPU(sc Scenario) cpuSample {
 	var s cpuSample
 	s.server, _ = cpuSeconds(sc.PIDs)
 	s.client, _ = cpuSeconds([]int{os.Getpid()})
+	if sc.BackendPID != 0 {
+		s.backend, _ = cpuSeconds([]int{sc.BackendPID})
+	}
 	if sc.EtcdPID != 0 {
 		s.etcd, _ = cpuSeconds([]int{sc.EtcdPID})
 	}
@@ -98,6 +101,9 @@ func (s cpuSample) since(before cpuSample, ops int, r *Result) {
 	per1000 := func(after, before float64) float64 { return (after - before) * 1000 / float64(ops) }
 	r.CPUSecondsPer1000 = per1000(s.server, before.server)
 	r.ClientCPUSecondsPer1000 = per1000(s.client, before.client)
+	if before.backend != 0 {
+		r.BackendCPUSecondsPer1000 = per1000(s.backend, before.backend)
+	}
 	if before.etcd != 0 {
 		r.EtcdCPUSecondsPer1000 = per1000(s.etcd, before.etcd)
 	}

@@ -17,8 +17,29 @@ type Scenario struct {
 	PIDs []int
 	// EtcdPID is the etcd behind the servers, whose CPU is reported apart.
 	EtcdPID int
-	// Profiler, when set, profiles the server during every timed phase.
-	Profiler *Profiler
+	// BackendPID, one of PIDs, is the server a proxy in front forwards to
+	// (this server behind kube-apiserver), whose CPU is also reported apart.
+	BackendPID int
+	// Profilers, when set, profile the servers during every timed phase:
+	// the first into <scenario>-<op>.pprof, the others into
+	// <scenario>-<their name>-<op>.pprof.
+	Profilers []NamedProfiler
+	// Wire, when set, is this server, whose metrics show the connections
+	// and protocol of the phase's requests.
+	Wire *ScaleServer
+}
+
+// NamedProfiler profiles one of a scenario's servers.
+type NamedProfiler struct {
+	Name string // empty for the scenario's front server
+	*Profiler
+}
+
+func (p NamedProfiler) file(scenario, op string) string {
+	if p.Name == "" {
+		return scenario + "-" + op
+	}
+	return scenario + "-" + p.Name + "-" + op
 }
 
 // Options size a run.
@@ -28,6 +49,9 @@ type Options struct {
 	Lists       int
 	Watchers    int
 	WatchWrites int
+	// Runs repeats every scenario, back to back, this many times; the
+	// report gives medians.
+	Runs int
 }
 
 // Result is one operation of one scenario.
@@ -43,10 +67,20 @@ type Result struct {
 	// their CPU shows how much of the machine the server had.
 	ClientCPUSecondsPer1000 float64 `json:"client_cpu_seconds_per_1000_ops"`
 	EtcdCPUSecondsPer1000   float64 `json:"etcd_cpu_seconds_per_1000_ops"`
+	// BackendCPUSecondsPer1000 is the part of CPUSecondsPer1000 spent by
+	// the server behind the proxy (this server, through the aggregator).
+	BackendCPUSecondsPer1000 float64 `json:"backend_cpu_seconds_per_1000_ops,omitempty"`
 	// RSSGrowthMiBPer10k is set on create: resident memory growth of the
 	// server per 10,000 stored objects.
 	RSSGrowthMiBPer10k float64 `json:"rss_growth_mib_per_10k_objects,omitempty"`
 	FirstError         string  `json:"first_error,omitempty"`
+	// Over several runs the figures above are medians (errors are summed)
+	// and these the lowest and highest throughput and server CPU of a run.
+	Runs         int       `json:"runs,omitempty"`
+	OpsPerSRange []float64 `json:"ops_per_s_range,omitempty"`
+	CPURange     []float64 `json:"cpu_seconds_per_1000_ops_range,omitempty"`
+	// Wire is what reached this server, when the scenario watches it.
+	Wire *Wire `json:"wire,omitempty"`
 }
 
 // Run measures every operation of a scenario: create, get, list, update,
@@ -54,13 +88,13 @@ type Result struct {
 func Run(ctx context.Context, sc Scenario, o Options, log func(string, ...any)) []Result {
 	var results []Result
 	phase := func(op string, count int, fn func(ctx context.Context, i int) error) Result {
-		var profiled func() error
-		if sc.Profiler != nil {
-			profiled = sc.Profiler.Start(ctx, sc.Name+"-"+op)
+		var profiled []func() error
+		for _, p := range sc.Profilers {
+			profiled = append(profiled, p.Start(ctx, p.file(sc.Name, op)))
 		}
 		r := measure(ctx, sc, op, count, o.Workers, fn)
-		if profiled != nil {
-			if err := profiled(); err != nil {
+		for _, wait := range profiled {
+			if err := wait(); err != nil {
 				log("%s %s: no profile: %v", sc.Name, op, err)
 			}
 		}
@@ -73,8 +107,8 @@ func Run(ctx context.Context, sc Scenario, o Options, log func(string, ...any)) 
 	if rssAfter, err := rssMiB(sc.PIDs); err == nil && o.Objects > 0 {
 		create.RSSGrowthMiBPer10k = (rssAfter - rssBefore) * 10000 / float64(o.Objects)
 	}
-	if sc.Profiler != nil {
-		if err := sc.Profiler.Heap(ctx, sc.Name+"-heap"); err != nil {
+	for _, p := range sc.Profilers {
+		if err := p.Heap(ctx, p.file(sc.Name, "heap")); err != nil {
 			log("%s: no heap profile: %v", sc.Name, err)
 		}
 	}
@@ -103,6 +137,7 @@ func measure(ctx context.Context, sc Scenario, op string, count, workers int, fn
 	var next atomic.Int64
 	var errCount atomic.Int64
 	var firstErr atomic.Value
+	wireBefore, wireOK := sampleWire(ctx, sc.Wire) // outside the CPU counted
 	before := sampleCPU(sc)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -129,6 +164,9 @@ func measure(ctx context.Context, sc Scenario, op string, count, workers int, fn
 	r := Result{Scenario: sc.Name, Op: op, OpsPerS: float64(count) / elapsed.Seconds(), Errors: int(errCount.Load())}
 	r.P50Ms, r.P99Ms = percentiles(latencies)
 	sampleCPU(sc).since(before, count, &r)
+	if wireAfter, ok := sampleWire(ctx, sc.Wire); ok && wireOK {
+		r.Wire = wireAfter.since(wireBefore, count)
+	}
 	if e, ok := firstErr.Load().(string); ok {
 		r.FirstError = e
 	}

@@ -91,15 +91,22 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, prof
 		return nil, err
 	}
 	crontabs := schema.GroupVersionResource{Group: "stable.example.com", Version: "v1", Resource: "crontabs"}
-	// The profiled server of each scenario, and the CA of its serving
-	// certificate: through the aggregator, the added work is kube-apiserver's.
-	type server struct{ url, caFile string }
-	ours := server{c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")}
-	kube := server{c.KubeAPIServerURL, filepath.Join(c.CertsDir(), "ca.crt")}
-	profiled := map[string]server{
-		"ours-direct": ours, "ours-direct-protobuf": ours, "ours-direct-cbor": ours,
-		"ours-aggregated": kube, "crd": kube,
-		"sample-apiserver": {sampleURL, ours.caFile},
+	// The profiled servers of each scenario, and the CA of their serving
+	// certificates: through the aggregator, kube-apiserver and, as the
+	// backend, this server.
+	type server struct{ name, url, caFile string }
+	ours := server{"", c.ExtensionAPIServerURL, filepath.Join(c.ServingDir(), "serving-ca.crt")}
+	kube := server{"", c.KubeAPIServerURL, filepath.Join(c.CertsDir(), "ca.crt")}
+	backend := ours
+	backend.name = "backend"
+	profiled := map[string][]server{
+		"ours-direct": {ours}, "ours-direct-protobuf": {ours}, "ours-direct-cbor": {ours},
+		"ours-aggregated": {kube, backend}, "crd": {kube},
+		"sample-apiserver": {{"", sampleURL, ours.caFile}},
+	}
+	oursClient, err := c.AdminClient(ours.caFile)
+	if err != nil {
+		return nil, err
 	}
 	var scenarios []Scenario
 	add := func(name string, pids []int, target Target, err error) error {
@@ -107,12 +114,21 @@ func Scenarios(ctx context.Context, c *localcluster.Cluster, binDir string, prof
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		sc := Scenario{Name: name, Target: target, PIDs: pids, EtcdPID: etcdPID}
-		if server, ok := profiled[name]; ok && profile.Dir != "" {
+		if name == "ours-aggregated" {
+			sc.BackendPID = oursPID
+		}
+		if name == "ours-direct" || name == "ours-aggregated" {
+			sc.Wire = &ScaleServer{URL: ours.url, Client: oursClient}
+		}
+		for _, server := range profiled[name] {
+			if profile.Dir == "" {
+				break
+			}
 			client, err := c.AdminClient(server.caFile)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			sc.Profiler = NewProfiler(server.url, client, profile.Dir, profile.Seconds)
+			sc.Profilers = append(sc.Profilers, NamedProfiler{server.name, NewProfiler(server.url, client, profile.Dir, profile.Seconds)})
 		}
 		scenarios = append(scenarios, sc)
 		return nil

@@ -19,7 +19,7 @@ func TestBenchmarkHarnessSmoke(t *testing.T) {
 	root, binDir := harness(t)
 	out := t.TempDir()
 	cmd := exec.Command(filepath.Join(binDir, "apiserver-bench"), "-bin-dir", binDir, "-out", out,
-		"-objects", "20", "-workers", "4", "-lists", "2", "-watchers", "2", "-watch-writes", "3")
+		"-objects", "20", "-workers", "4", "-lists", "2", "-watchers", "2", "-watch-writes", "3", "-runs", "2")
 	cmd.Dir = root
 	output, err := cmd.CombinedOutput()
 	if err != nil {
@@ -29,21 +29,51 @@ func TestBenchmarkHarnessSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var results []bench.Result
-	if err := json.Unmarshal(data, &results); err != nil {
+	var report bench.Report
+	if err := json.Unmarshal(data, &report); err != nil {
 		t.Fatal(err)
 	}
+	if len(report.PerRun) != 2 {
+		t.Fatalf("%d runs reported, want 2", len(report.PerRun))
+	}
 	seen := map[string]int{}
-	for _, r := range results {
+	var backend, path float64
+	for _, r := range report.Results {
 		seen[r.Scenario]++
 		if r.Errors != 0 || r.OpsPerS <= 0 {
 			t.Errorf("%s %s: %d errors, %.0f ops/s", r.Scenario, r.Op, r.Errors, r.OpsPerS)
 		}
+		if r.Runs != 2 || len(r.OpsPerSRange) != 2 || r.OpsPerSRange[0] > r.OpsPerS || r.OpsPerS > r.OpsPerSRange[1] {
+			t.Errorf("%s %s: median %.0f ops/s of %d runs, range %v", r.Scenario, r.Op, r.OpsPerS, r.Runs, r.OpsPerSRange)
+		}
+		if (r.Scenario == "ours-aggregated" || r.Scenario == "ours-direct") && r.Op == "get" {
+			// The aggregator and client-go both speak HTTP/2 to this server.
+			if r.Wire == nil || r.Wire.HTTP2Share != 1 || r.Wire.BytesPerGet < 500 {
+				t.Errorf("%s get: what reached this server: %+v, want HTTP/2 only and answers of an object's size", r.Scenario, r.Wire)
+			}
+		}
+		if r.Scenario == "ours-aggregated" {
+			backend += r.BackendCPUSecondsPer1000
+			path += r.CPUSecondsPer1000
+		}
+	}
+	// CPU is counted in ticks of 10 ms, so a single phase of 20 objects may
+	// show none; over the phases this server's part must show, and be a part.
+	if backend <= 0 || backend >= path {
+		t.Errorf("ours-aggregated: this server's CPU %.3f s per 1000 ops is not a part of the path's %.3f", backend, path)
 	}
 	for _, scenario := range []string{"raw-etcd", "ours-direct", "ours-direct-protobuf", "ours-direct-cbor", "ours-aggregated", "crd", "sample-apiserver"} {
 		if seen[scenario] != len(bench.Ops) {
 			t.Errorf("%s has %d results, want one per operation (%d)", scenario, seen[scenario], len(bench.Ops))
 		}
+	}
+	for _, name := range []string{"get/aggregated-path-cpu", "get/aggregated-throughput", "create/ours-direct-cpu"} {
+		if r := report.Ratio(name); r.Runs != 2 || r.Median <= 0 || r.Min > r.Median || r.Median > r.Max {
+			t.Errorf("ratio %s: %+v, want a median of 2 runs", name, r)
+		}
+	}
+	if !strings.Contains(string(output), "kube-apiserver proxying") {
+		t.Errorf("no breakdown of the aggregated path in the output:\n%s", output)
 	}
 	if _, err := os.Stat(filepath.Join(out, "ratios.svg")); err != nil {
 		t.Errorf("no chart: %v", err)

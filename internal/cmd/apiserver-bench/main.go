@@ -35,6 +35,7 @@ func main() {
 	flag.IntVar(&o.Lists, "lists", 30, "full lists per scenario")
 	flag.IntVar(&o.Watchers, "watchers", 100, "watchers in the watch fan-out")
 	flag.IntVar(&o.WatchWrites, "watch-writes", 100, "writes the watchers receive")
+	flag.IntVar(&o.Runs, "runs", 3, "runs of every scenario, back to back; the report gives medians")
 	binDir := flag.String("bin-dir", "_output/bin", "etcd, kube-apiserver, extension-apiserver and sample-apiserver")
 	out := flag.String("out", "_output/bench", "directory of results.json and ratios.svg")
 	dir := flag.String("dir", "", "state directory of the local cluster (default: a temporary directory)")
@@ -113,28 +114,38 @@ func run(ctx context.Context, o bench.Options, rc runConfig) error {
 	if err != nil {
 		return err
 	}
-	var results []bench.Result
 	var names []string
 	for _, sc := range scenarios {
-		if only != "" && !slices.Contains(strings.Split(only, ","), sc.Name) {
-			continue
-		}
-		names = append(names, sc.Name)
-		results = append(results, bench.Run(ctx, sc, o, logf)...)
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if only == "" || slices.Contains(strings.Split(only, ","), sc.Name) {
+			names = append(names, sc.Name)
 		}
 	}
-	bench.WriteMarkdown(os.Stdout, names, results, o)
+	var runs [][]bench.Result
+	for run := 1; run <= max(o.Runs, 1); run++ {
+		var results []bench.Result
+		for _, sc := range scenarios {
+			if !slices.Contains(names, sc.Name) {
+				continue
+			}
+			logf("run %d of %d: %s", run, max(o.Runs, 1), sc.Name)
+			results = append(results, bench.Run(ctx, sc, o, logf)...)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		runs = append(runs, results)
+	}
+	report := bench.NewReport(o, runs)
+	bench.WriteMarkdown(os.Stdout, names, report)
 	jsonPath, svgPath := filepath.Join(out, "results.json"), filepath.Join(out, "ratios.svg")
-	if err := bench.WriteJSON(jsonPath, results); err != nil {
+	if err := bench.WriteJSON(jsonPath, report); err != nil {
 		return err
 	}
-	if err := bench.WriteSVG(svgPath, names, results); err != nil {
+	if err := bench.WriteSVG(svgPath, names, report.Results); err != nil {
 		return err
 	}
 	fmt.Printf("\nwrote %s and %s\n", jsonPath, svgPath)
-	for _, r := range results {
+	for _, r := range report.Results {
 		if r.Errors > 0 {
 			return fmt.Errorf("%s %s: %d errors (first: %s)", r.Scenario, r.Op, r.Errors, r.FirstError)
 		}

@@ -52,6 +52,9 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	if err := recommended.ApplyTo(serverConfig); err != nil {
 		return nil, err
 	}
+	if serverConfig.SecureServing != nil && serverConfig.SecureServing.Listener != nil {
+		serverConfig.SecureServing.Listener = countingListener{serverConfig.SecureServing.Listener}
+	}
 	if err := primeRequestHeaderCA(serverConfig, clientCA, cluster); err != nil {
 		return nil, err
 	}
@@ -79,7 +82,7 @@ func (o *Options) Config() (*apiserver.Config, error) {
 
 	subresources := &apiserver.Subresources{}
 	serverConfig.BuildHandlerChainFunc = func(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
-		return genericapiserver.DefaultBuildHandlerChain(apiserver.WithDeprecationWarnings(apiserver.WithSubresourceMethods(apiHandler, subresources)), c)
+		return genericapiserver.DefaultBuildHandlerChain(withProtocolCount(apiserver.WithDeprecationWarnings(apiserver.WithSubresourceMethods(apiHandler, subresources))), c)
 	}
 	serverConfig.Authentication.Authenticator = anonymousOnlyForHealthChecks(fastCertificateAuthentication(serverConfig, clientCA))
 	return &apiserver.Config{GenericConfig: serverConfig, Subresources: subresources}, nil
