@@ -2,6 +2,12 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/example/extension-apiserver/internal/promtext"
 )
 
 // Wire is what reached this server during a phase, from its own metrics:
@@ -14,14 +20,19 @@ type Wire struct {
 	BytesPerGet        float64 `json:"bytes_per_get,omitempty"`
 }
 
-type wireSample struct{ connections, http1, http2, getBytes, gets float64 }
+type wireSample struct {
+	connections, http1, http2, getBytes, gets float64
+	// scrapedOverHTTP2 tells which protocol counter the scrape itself
+	// added to.
+	scrapedOverHTTP2 bool
+}
 
 // sampleWire scrapes the server's /metrics; ok is false when it cannot.
 func sampleWire(ctx context.Context, s *ScaleServer) (wireSample, bool) {
 	if s == nil {
 		return wireSample{}, false
 	}
-	m, err := scrapeMetrics(ctx, *s)
+	m, proto, err := scrapeWithProtocol(ctx, *s)
 	if err != nil {
 		return wireSample{}, false
 	}
@@ -32,7 +43,34 @@ func sampleWire(ctx context.Context, s *ScaleServer) (wireSample, bool) {
 		http2:       m.Sum("extension_apiserver_requests_by_protocol_total", map[string]string{"protocol": "HTTP/2"}),
 		getBytes:    m.Sum("apiserver_response_sizes", gets),
 		gets:        m.Count("apiserver_response_sizes", gets),
+
+		scrapedOverHTTP2: proto >= 2,
 	}, true
+}
+
+// scrapeWithProtocol reads /metrics and the HTTP major version it was read
+// over.
+func scrapeWithProtocol(ctx context.Context, s ScaleServer) (promtext.Metrics, int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, 0, fmt.Errorf("/metrics: %s", resp.Status)
+	}
+	m, err := promtext.Parse(body)
+	return m, resp.ProtoMajor, err
 }
 
 func (s wireSample) since(before wireSample, ops int) *Wire {
@@ -40,8 +78,16 @@ func (s wireSample) since(before wireSample, ops int) *Wire {
 		return nil
 	}
 	w := &Wire{ConnectionsPer1000: (s.connections - before.connections) * 1000 / float64(ops)}
-	if requests := s.http1 + s.http2 - before.http1 - before.http2; requests > 0 {
-		w.HTTP2Share = (s.http2 - before.http2) / requests
+	// The scrape that took this sample counted itself; the one before was
+	// counted in before.
+	http1, http2 := s.http1-before.http1, s.http2-before.http2
+	if s.scrapedOverHTTP2 {
+		http2--
+	} else {
+		http1--
+	}
+	if http1+http2 > 0 {
+		w.HTTP2Share = http2 / (http1 + http2)
 	}
 	if gets := s.gets - before.gets; gets > 0 {
 		w.BytesPerGet = (s.getBytes - before.getBytes) / gets
