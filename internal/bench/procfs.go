@@ -5,27 +5,22 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/example/extension-apiserver/internal/localcluster"
 )
 
-// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times on Linux.
+// clockTicks is USER_HZ, the unit of /proc/stat times on Linux.
 const clockTicks = 100
 
 // cpuSeconds returns the user+system CPU time of the processes.
 func cpuSeconds(pids []int) (float64, error) {
 	var total float64
 	for _, pid := range pids {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		seconds, err := localcluster.CPUSeconds(pid)
 		if err != nil {
 			return 0, err
 		}
-		// The command name may contain spaces; fields count from after ')'.
-		fields := strings.Fields(string(data)[strings.LastIndexByte(string(data), ')')+2:])
-		utime, err1 := strconv.ParseFloat(fields[11], 64)
-		stime, err2 := strconv.ParseFloat(fields[12], 64)
-		if err1 != nil || err2 != nil {
-			return 0, fmt.Errorf("parsing /proc/%d/stat", pid)
-		}
-		total += (utime + stime) / clockTicks
+		total += seconds
 	}
 	return total, nil
 }

@@ -106,6 +106,27 @@ func alive(pid int) bool {
 	return err != nil || !strings.Contains(string(stat), ") Z ")
 }
 
+// CPUSeconds returns the user and system CPU time of a process, from
+// /proc/<pid>/stat (in ticks of USER_HZ, 100 per second on Linux).
+func CPUSeconds(pid int) (float64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name may contain spaces; fields count from after ')'.
+	stat := string(data)
+	fields := strings.Fields(stat[strings.LastIndexByte(stat, ')')+2:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("parsing /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseFloat(fields[11], 64)
+	stime, err2 := strconv.ParseFloat(fields[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("parsing /proc/%d/stat", pid)
+	}
+	return (utime + stime) / 100, nil
+}
+
 // pidOf returns the pid recorded last for name in <dir>/pids: a restarted
 // process is recorded again.
 func pidOf(dir, name string) (int, error) {
