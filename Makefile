@@ -48,7 +48,7 @@ etcd-defrag: etcd-tools ## defragment each etcd member in turn
 etcd-recover-space: etcd-tools ## after a NOSPACE alarm: compact, defragment each member, disarm; writes resume without a restart
 	hack/etcd-ops.sh $(ARGS) recover-space
 
-bench: tools build ## raw etcd, this server (direct, aggregated), the CRD and sample-apiserver, back to back (ARGS="-objects 1000")
+bench: tools build ## raw etcd, this server (direct, aggregated), the CRD and sample-apiserver, back to back, three runs, medians (ARGS="-objects 1000 -runs 1")
 	$(GO) build -o $(OUTPUT)/bin/apiserver-bench ./internal/cmd/apiserver-bench
 	$(OUTPUT)/bin/apiserver-bench $(ARGS)
 
