@@ -101,27 +101,35 @@ func waitObjectCount(ctx context.Context, s ScaleServer, n int) error {
 	}
 }
 
-// metrics is one scrape of a server's /metrics.
+// scrapeMetrics is one scrape of a server's /metrics.
 func scrapeMetrics(ctx context.Context, s ScaleServer) (promtext.Metrics, error) {
+	m, _, err := scrapeWithProtocol(ctx, s)
+	return m, err
+}
+
+// scrapeWithProtocol is one scrape of a server's /metrics and the HTTP
+// major version it was read over.
+func scrapeWithProtocol(ctx context.Context, s ScaleServer) (promtext.Metrics, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // a server the storms exhausted may never answer
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	resp, err := s.Client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("/metrics: %s", resp.Status)
+		return nil, 0, fmt.Errorf("/metrics: %s", resp.Status)
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return promtext.Parse(body)
+	m, err := promtext.Parse(body)
+	return m, resp.ProtoMajor, err
 }
 
 func probe(ctx context.Context, s ScaleServer, path string) (time.Duration, int) {

@@ -2,12 +2,6 @@ package bench
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net/http"
-	"time"
-
-	"github.com/example/extension-apiserver/internal/promtext"
 )
 
 // Wire is what reached this server during a phase, from its own metrics:
@@ -46,31 +40,6 @@ func sampleWire(ctx context.Context, s *ScaleServer) (wireSample, bool) {
 
 		scrapedOverHTTP2: proto >= 2,
 	}, true
-}
-
-// scrapeWithProtocol reads /metrics and the HTTP major version it was read
-// over.
-func scrapeWithProtocol(ctx context.Context, s ScaleServer) (promtext.Metrics, int, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
-	if err != nil {
-		return nil, 0, err
-	}
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, 0, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, 0, fmt.Errorf("/metrics: %s", resp.Status)
-	}
-	m, err := promtext.Parse(body)
-	return m, resp.ProtoMajor, err
 }
 
 func (s wireSample) since(before wireSample, ops int) *Wire {
